@@ -1,0 +1,33 @@
+package io.github.acrlogin.it;
+
+import java.util.Set;
+
+/**
+ * Azure built-in roles on a registry, reduced to the registry actions they allow. This is the mapping
+ * of ACR-PROTOCOL.md (AcrPull: pull; AcrPush: pull and push; AcrDelete: delete; Owner and Contributor:
+ * everything), not a full model of Azure RBAC.
+ */
+public enum Role {
+  ACR_PULL(Set.of("pull", "metadata_read"), true),
+  ACR_PUSH(Set.of("pull", "push", "metadata_read", "metadata_write"), true),
+  ACR_DELETE(Set.of("delete"), false),
+  CONTRIBUTOR(Set.of("pull", "push", "delete", "metadata_read", "metadata_write", "*"), true),
+  OWNER(Set.of("pull", "push", "delete", "metadata_read", "metadata_write", "*"), true);
+
+  private final Set<String> repositoryActions;
+  private final boolean catalog;
+
+  Role(Set<String> repositoryActions, boolean catalog) {
+    this.repositoryActions = repositoryActions;
+    this.catalog = catalog;
+  }
+
+  /** Whether this role allows {@code action} on a resource of {@code type} ("repository" or "registry"). */
+  boolean allows(String type, String name, String action) {
+    if ("registry".equals(type)) {
+      // Listing the catalog is a read of the whole registry: any role that can pull may list.
+      return catalog && "catalog".equals(name) && "*".equals(action);
+    }
+    return "repository".equals(type) && repositoryActions.contains(action);
+  }
+}
