@@ -20,6 +20,7 @@ public abstract class AcrAuthException extends Exception {
   private final String source;
   private final String detail;
   private final String remedy;
+  private final String operation;
 
   AcrAuthException(Details d, Throwable cause) {
     super(format(d), cause, true, true);
@@ -29,6 +30,7 @@ public abstract class AcrAuthException extends Exception {
     this.source = d.source;
     this.detail = d.detail;
     this.remedy = d.remedy != null ? d.remedy : d.reason.remedy();
+    this.operation = d.operation;
   }
 
   private static String format(Details d) {
@@ -79,6 +81,17 @@ public abstract class AcrAuthException extends Exception {
   /** What the user should do. */
   public String remedy() {
     return remedy;
+  }
+
+  /** The same failure with another remedy (the original's stack and cause kept). */
+  AcrAuthException withRemedy(String newRemedy) {
+    Details d = new Details(reason).registry(registry).scope(scope).source(source).detail(detail).remedy(newRemedy);
+    d.operation = operation;
+    AcrAuthException copy = this instanceof CredentialUnavailableException
+        ? new CredentialUnavailableException(d, getCause())
+        : new AuthenticationFailedException(d, getCause());
+    copy.setStackTrace(getStackTrace());
+    return copy;
   }
 
   /** Starts the details of a failure; finish with {@link Details#failed()} or {@link Details#unavailable()}. */
