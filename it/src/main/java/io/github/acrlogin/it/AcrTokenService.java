@@ -244,7 +244,10 @@ final class AcrTokenService {
 
   /** ACR's error shape: {@code {"errors":[{"code","message"}]}}. */
   static void error(HttpCall call, int status, String code, String message) throws IOException {
-    call.json(status, Map.of("errors", List.of(Map.of("code", code, "message", message))));
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("code", code);
+    error.put("message", message);
+    call.json(status, Map.of("errors", List.of(error)));
   }
 
   /** Parses scopes ({@code type:name:actions}), which may repeat and may be space-separated in one value. */

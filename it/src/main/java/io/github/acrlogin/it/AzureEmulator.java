@@ -201,15 +201,13 @@ public final class AzureEmulator implements AutoCloseable {
     HttpCall call = new HttpCall(exchange);
     Endpoint endpoint = route(call);
     try {
+      call.identity(peekIdentity(call, endpoint));
       FaultControls.Fault fault = faults.next(endpoint);
       if (!fault.delay().isZero()) {
         Thread.sleep(fault.delay().toMillis());
       }
       switch (fault.kind()) {
-        case DROP -> {
-          call.identity("-");
-          call.drop();
-        }
+        case DROP -> call.drop();
         case THROTTLE -> {
           call.header("Retry-After", Integer.toString(fault.retryAfterSeconds()));
           failure(call, endpoint, 429);
@@ -227,6 +225,28 @@ public final class AzureEmulator implements AutoCloseable {
     } finally {
       counters.record(endpoint, endpoint == Endpoint.UNKNOWN ? call.method() + " " + call.path() : call.identity());
       exchange.close();
+    }
+  }
+
+  /** Who is calling, as far as one can tell before handling (so faulted requests are counted per identity too). */
+  private String peekIdentity(HttpCall call, Endpoint endpoint) throws IOException {
+    switch (endpoint) {
+      case ENTRA_TOKEN:
+        return "POST".equals(call.method()) ? call.form("client_id") : null;
+      case MANAGED_IDENTITY:
+        String id = call.query("client_id") != null ? call.query("client_id") : call.query("object_id");
+        return id != null ? id : directory.systemAssigned().map(ManagedIdentity::clientId).orElse(null);
+      case ACR_EXCHANGE:
+        return "POST".equals(call.method())
+            ? Jwt.parse(call.form("access_token")).map(j -> j.string("appid")).orElse(null) : null;
+      case ACR_TOKEN:
+        if ("POST".equals(call.method())) {
+          return Jwt.parse(call.form("refresh_token")).map(j -> j.string("appid")).orElse(null);
+        }
+        return call.basic().map(b -> AcrTokenService.NULL_GUID.equals(b[0])
+            ? Jwt.parse(b[1]).map(j -> j.string("appid")).orElse(b[0]) : b[0]).orElse(null);
+      default:
+        return null;
     }
   }
 

@@ -29,8 +29,13 @@ final class ClientAssertions {
   boolean certificate(HttpCall call, Directory.App app, String tenant, Jwt jwt) throws IOException {
     Object x5t = jwt.header().get("x5t");
     Object x5tS256 = jwt.header().get("x5t#S256");
+    // MSAL4J 1.26 sends x5t#S256 in standard base64 (with '+', '/', '='), not base64url: Entra accepts
+    // both, so thumbprints are compared as bytes.
+    byte[] sha1 = thumbprint(x5t);
+    byte[] sha256 = thumbprint(x5tS256);
     Optional<SigningKey> key = app.certificates.stream()
-        .filter(k -> k.x5t().equals(x5t) || k.x5tS256().equals(x5tS256))
+        .filter(k -> java.util.Arrays.equals(thumbprint(k.x5t()), sha1)
+            || java.util.Arrays.equals(thumbprint(k.x5tS256()), sha256))
         .findFirst();
     if (key.isEmpty()) {
       String shown = x5t instanceof String s ? hex(s) : x5tS256 instanceof String s ? hex(s) : "";
@@ -107,11 +112,20 @@ final class ClientAssertions {
     return false;
   }
 
-  private static String hex(String base64url) {
+  private static String hex(String base64) {
+    byte[] bytes = thumbprint(base64);
+    return bytes == null ? "" : HexFormat.of().formatHex(bytes).toUpperCase(Locale.ROOT);
+  }
+
+  /** Decodes a thumbprint written in base64 or base64url, padded or not; null when absent or garbled. */
+  private static byte[] thumbprint(Object encoded) {
+    if (!(encoded instanceof String s) || s.isEmpty()) {
+      return null;
+    }
     try {
-      return HexFormat.of().formatHex(Base64.getUrlDecoder().decode(base64url)).toUpperCase(Locale.ROOT);
+      return Base64.getUrlDecoder().decode(s.replace('+', '-').replace('/', '_').replace("=", ""));
     } catch (IllegalArgumentException e) {
-      return "";
+      return null;
     }
   }
 }

@@ -2,7 +2,6 @@ package io.github.acrlogin.it;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -144,7 +143,8 @@ public final class RegistryServer implements AutoCloseable {
       if (Files.isExecutable(p)) {
         return p;
       }
-      throw new IllegalStateException("-D" + BINARY_PROPERTY + "=" + configured + " is not an executable file");
+      throw new IllegalStateException("-D" + BINARY_PROPERTY + "=" + configured + " is not an executable file; "
+          + "install the registry with `" + INSTALL_COMMAND + "` or fix the path");
     }
     String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
     for (String dir : List.of(path.split(File.pathSeparator))) {
@@ -208,9 +208,5 @@ public final class RegistryServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  static UncheckedIOException unchecked(IOException e) {
-    return new UncheckedIOException(e);
   }
 }

@@ -28,7 +28,8 @@ public abstract class AcrAuthException extends Exception {
     this.registry = d.registry;
     this.scope = d.scope;
     this.source = d.source;
-    this.detail = d.detail;
+    // Stored redacted: the exception is Serializable, and its fields travel (Jenkins remoting, build.xml).
+    this.detail = Redaction.redact(d.detail);
     this.remedy = d.remedy != null ? d.remedy : d.reason.remedy();
     this.operation = d.operation;
   }
@@ -75,7 +76,7 @@ public abstract class AcrAuthException extends Exception {
 
   /** Server-provided detail, redacted. */
   public Optional<String> detail() {
-    return Optional.ofNullable(detail).map(Redaction::redact);
+    return Optional.ofNullable(detail);
   }
 
   /** What the user should do. */

@@ -299,7 +299,12 @@ public final class EntraTokens {
     String text = messages(e);
     AcrAuthException.Details details;
     Matcher m = AADSTS.matcher(text);
-    if (e instanceof com.azure.identity.CredentialUnavailableException) {
+    // Azure Identity wraps MSAL failures: RuntimeException(ExecutionException(MsalServiceException("AADSTS..."))).
+    boolean unavailable = false;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      unavailable |= t instanceof com.azure.identity.CredentialUnavailableException;
+    }
+    if (unavailable) {
       details = AcrAuthException.because(Reason.CREDENTIAL_UNAVAILABLE);
     } else if (m.find()) {
       details = AcrAuthException.because(reasonForAadsts(m.group(1)));
@@ -312,7 +317,7 @@ public final class EntraTokens {
         .source(source.toString())
         .detail(firstLine(text))
         .cause(e);
-    return e instanceof com.azure.identity.CredentialUnavailableException ? details.unavailable() : details.failed();
+    return unavailable ? details.unavailable() : details.failed();
   }
 
   static Reason reasonForAadsts(String code) {
