@@ -23,11 +23,11 @@ import java.util.function.Function;
  * An in-process fake of a registry's {@code /v2/} and ACR's token service on 127.0.0.1: scripted answers per
  * path (the last one repeats) and a record of every request, so tests assert exactly what was sent.
  */
-final class TokenServiceFake implements AutoCloseable {
+public final class TokenServiceFake implements AutoCloseable {
 
   /** One request as received. */
-  record Received(String method, String path, String query, Headers headers, String body) {
-    String header(String name) {
+  public record Received(String method, String path, String query, Headers headers, String body) {
+    public String header(String name) {
       return headers.getFirst(name);
     }
 
@@ -50,18 +50,18 @@ final class TokenServiceFake implements AutoCloseable {
     }
 
     /** Fields as "name=value" strings in order, for readable assertions. */
-    List<String> fieldList() {
+    public List<String> fieldList() {
       return fields().stream().map(f -> f[0] + "=" + f[1]).toList();
     }
   }
 
   /** A scripted answer. */
-  record Reply(int status, Map<String, String> headers, String body) {
-    static Reply json(int status, String body) {
+  public record Reply(int status, Map<String, String> headers, String body) {
+    public static Reply json(int status, String body) {
       return new Reply(status, Map.of("Content-Type", "application/json"), body);
     }
 
-    Reply with(String header, String value) {
+    public Reply with(String header, String value) {
       Map<String, String> h = new LinkedHashMap<>(headers);
       h.put(header, value);
       return new Reply(status, h, body);
@@ -79,46 +79,46 @@ final class TokenServiceFake implements AutoCloseable {
   private final Map<String, Function<Received, Reply>> dynamic = new ConcurrentHashMap<>();
   private final List<Received> received = new CopyOnWriteArrayList<>();
 
-  TokenServiceFake() throws IOException {
+  public TokenServiceFake() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
     server.start();
   }
 
   /** Answers requests to {@code path} with {@code replies} in turn; the last one repeats. */
-  TokenServiceFake on(String path, Reply... replies) {
+  public TokenServiceFake on(String path, Reply... replies) {
     script.put(path, Collections.synchronizedList(new ArrayList<>(List.of(replies))));
     return this;
   }
 
   /** Answers requests to {@code path} with whatever {@code answer} makes of each request. */
-  TokenServiceFake onRequest(String path, Function<Received, Reply> answer) {
+  public TokenServiceFake onRequest(String path, Function<Received, Reply> answer) {
     dynamic.put(path, answer);
     return this;
   }
 
-  int port() {
+  public int port() {
     return server.getAddress().getPort();
   }
 
-  String origin() {
+  public String origin() {
     return "http://127.0.0.1:" + port();
   }
 
-  Registry registry() {
+  public Registry registry() {
     return Registry.parse("127.0.0.1:" + port());
   }
 
   /** ACR's challenge on this server. */
-  String bearerChallenge() {
+  public String bearerChallenge() {
     return "Bearer realm=\"" + origin() + "/oauth2/token\",service=\"127.0.0.1:" + port() + "\"";
   }
 
-  List<Received> requests() {
+  public List<Received> requests() {
     return List.copyOf(received);
   }
 
-  List<Received> requests(String path) {
+  public List<Received> requests(String path) {
     return received.stream().filter(r -> r.path().equals(path)).toList();
   }
 

@@ -1,0 +1,116 @@
+package io.github.acrlogin.jenkins;
+
+import com.cloudbees.plugins.credentials.CredentialsMatchers;
+import com.cloudbees.plugins.credentials.CredentialsProvider;
+import com.cloudbees.plugins.credentials.common.StandardListBoxModel;
+import com.cloudbees.plugins.credentials.common.StandardUsernamePasswordCredentials;
+import edu.umd.cs.findbugs.annotations.CheckForNull;
+import hudson.Util;
+import hudson.model.Item;
+import hudson.model.Queue;
+import hudson.model.queue.Tasks;
+import hudson.security.ACL;
+import hudson.security.AccessControlled;
+import hudson.util.FormValidation;
+import hudson.util.ListBoxModel;
+import io.github.acrlogin.auth.AcrAuthException;
+import io.github.acrlogin.auth.AzureCloud;
+import io.github.acrlogin.auth.CredentialSource;
+import io.github.acrlogin.auth.Registry;
+import java.util.List;
+import java.util.regex.Pattern;
+import jenkins.model.Jenkins;
+
+/** Form helpers shared by the descriptors: permission checks, validation, list boxes, "Test connection". */
+final class FormSupport {
+
+  private static final Pattern GUID =
+      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+  private static final Pattern TENANT_DOMAIN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]*\\.[A-Za-z]{2,}");
+
+  private FormSupport() {}
+
+  /** Whoever may create or update credentials here may validate and test them. */
+  static void checkCanConfigureCredentials(@CheckForNull Item context) {
+    AccessControlled ac = context != null ? context : Jenkins.get();
+    ac.checkAnyPermission(CredentialsProvider.CREATE, CredentialsProvider.UPDATE);
+  }
+
+  /** Whoever may configure the job (or use its credentials) may validate step and wrapper fields. */
+  static boolean canConfigureJob(@CheckForNull Item context) {
+    return context == null
+        ? Jenkins.get().hasPermission(Jenkins.ADMINISTER)
+        : context.hasPermission(Item.EXTENDED_READ) || context.hasPermission(CredentialsProvider.USE_ITEM);
+  }
+
+  /** ACR credentials and plain username/password credentials that the job may use. */
+  static ListBoxModel credentialsItems(@CheckForNull Item context, @CheckForNull String current) {
+    StandardListBoxModel result = new StandardListBoxModel();
+    if (!canConfigureJob(context)) {
+      return result.includeCurrentValue(current);
+    }
+    return result
+        .includeEmptyValue()
+        .includeMatchingAs(
+            context instanceof Queue.Task ? Tasks.getAuthenticationOf2((Queue.Task) context) : ACL.SYSTEM2,
+            context, StandardUsernamePasswordCredentials.class, List.of(), CredentialsMatchers.always())
+        .includeCurrentValue(current);
+  }
+
+  static ListBoxModel cloudItems() {
+    ListBoxModel m = new ListBoxModel();
+    for (AzureCloud c : AzureCloud.knownClouds()) {
+      m.add(c.name() + " (*" + c.loginServerSuffix() + ")", c.name());
+    }
+    return m;
+  }
+
+  /** Empty is fine when {@code optional}; else a registry name or login server, checked by shared-auth. */
+  static FormValidation checkRegistry(String value, boolean optional) {
+    if (Util.fixEmptyAndTrim(value) == null) {
+      return optional ? FormValidation.ok() : FormValidation.error("Enter a registry, e.g. myregistry.azurecr.io");
+    }
+    if (value.contains("${")) {
+      return FormValidation.ok(); // expanded at run time
+    }
+    try {
+      Registry r = Registry.parse(value);
+      return FormValidation.okWithMarkup("Login server: <code>"
+          + Util.escape(r.loginServer()) + "</code>");
+    } catch (IllegalArgumentException e) {
+      return FormValidation.error(e.getMessage());
+    }
+  }
+
+  static FormValidation checkGuid(String what, String value, boolean optional) {
+    String v = Util.fixEmptyAndTrim(value);
+    if (v == null) {
+      return optional ? FormValidation.ok() : FormValidation.error("Enter the " + what);
+    }
+    return GUID.matcher(v).matches() ? FormValidation.ok()
+        : FormValidation.error("The " + what + " is a GUID such as 00000000-1111-2222-3333-444444444444");
+  }
+
+  static FormValidation checkTenant(String value, boolean optional) {
+    String v = Util.fixEmptyAndTrim(value);
+    if (v == null) {
+      return optional ? FormValidation.ok() : FormValidation.error("Enter the tenant (directory) id");
+    }
+    return GUID.matcher(v).matches() || TENANT_DOMAIN.matcher(v).matches() ? FormValidation.ok()
+        : FormValidation.error("The tenant is a GUID or a domain such as contoso.onmicrosoft.com");
+  }
+
+  /** A real login from the controller through the JVM-wide authenticator. */
+  static FormValidation testLogin(String registryRef, String cloud, CredentialSource source) {
+    if (Util.fixEmptyAndTrim(registryRef) == null) {
+      return FormValidation.error("Enter a registry to test against");
+    }
+    try {
+      Registry registry = Registry.parse(registryRef, AzureCloud.named(cloud == null ? "AzureCloud" : cloud));
+      Authenticators.controller().login(registry, source);
+      return FormValidation.ok("Logged in to " + registry.loginServer() + " as " + source);
+    } catch (AcrAuthException | IllegalArgumentException | IllegalStateException e) {
+      return FormValidation.error(e.getMessage());
+    }
+  }
+}

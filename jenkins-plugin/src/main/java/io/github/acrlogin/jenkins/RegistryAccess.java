@@ -1,0 +1,134 @@
+package io.github.acrlogin.jenkins;
+
+import com.cloudbees.plugins.credentials.CredentialsProvider;
+import com.cloudbees.plugins.credentials.common.StandardUsernamePasswordCredentials;
+import edu.umd.cs.findbugs.annotations.CheckForNull;
+import hudson.AbortException;
+import hudson.EnvVars;
+import hudson.FilePath;
+import hudson.model.Run;
+import io.github.acrlogin.auth.AcrAuthException;
+import io.github.acrlogin.auth.AcrAuthenticator;
+import io.github.acrlogin.auth.AzureCloud;
+import io.github.acrlogin.auth.CredentialSource;
+import io.github.acrlogin.auth.Registry;
+import io.github.acrlogin.auth.Scope;
+import io.github.acrlogin.auth.Secret;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns (credentials id, registry) in the context of a run into a registry login or token, on the right machine:
+ * secret-based identities on the controller, managed and workload identities on the agent that owns them. Every
+ * user error becomes an {@link AbortException} with one line of text, which ends a build without a stack trace.
+ */
+final class RegistryAccess {
+
+  private RegistryAccess() {}
+
+  /**
+   * Resolves a credential as the run's authentication may use it, and records its use.
+   *
+   * @throws AbortException when it does not exist, is not visible to the job, or is not username/password
+   */
+  static StandardUsernamePasswordCredentials credential(String credentialsId, Run<?, ?> run) throws AbortException {
+    if (credentialsId == null || credentialsId.isBlank()) {
+      throw new AbortException("No credentialsId given: name an ACR credential or a username/password credential");
+    }
+    StandardUsernamePasswordCredentials c =
+        CredentialsProvider.findCredentialById(credentialsId, StandardUsernamePasswordCredentials.class, run);
+    if (c == null) {
+      throw new AbortException("Credentials '" + credentialsId + "' were not found, are not visible to "
+          + run.getParent().getFullName() + ", or are not an ACR or username/password credential."
+          + " Fix: check the id and the credential's scope and folder");
+    }
+    return CredentialsProvider.track(run, c);
+  }
+
+  /** Parses the registry in the credential's cloud. */
+  static Registry registry(String reference, StandardUsernamePasswordCredentials credential) throws AbortException {
+    try {
+      AzureCloud cloud = credential instanceof AcrCredentials
+          ? ((AcrCredentials) credential).azureCloud() : AzureCloud.PUBLIC;
+      return Registry.parse(reference, cloud);
+    } catch (IllegalArgumentException e) {
+      throw new AbortException(e.getMessage());
+    }
+  }
+
+  /** Whether logins with this credential must happen on the agent (the identity belongs to that machine). */
+  static boolean onAgent(StandardUsernamePasswordCredentials credential) {
+    return credential instanceof AcrCredentials && ((AcrCredentials) credential).machineIdentity() != null;
+  }
+
+  /**
+   * A registry login (refresh token, or the username/password itself after checking it with the registry).
+   *
+   * @param workspace where machine identities log in; may be null for secret-based credentials
+   * @param fresh forget the cached token first
+   */
+  static LoginResult login(StandardUsernamePasswordCredentials credential, Registry registry,
+      @CheckForNull FilePath workspace, EnvVars env, boolean fresh) throws IOException, InterruptedException {
+    return obtain(credential, registry, workspace, env, null, fresh);
+  }
+
+  /** An access token for {@code scope}, or a registry login when {@code scope} is null. */
+  static LoginResult token(StandardUsernamePasswordCredentials credential, Registry registry,
+      @CheckForNull FilePath workspace, EnvVars env, @CheckForNull String scope)
+      throws IOException, InterruptedException {
+    if (scope != null) {
+      try {
+        Scope.parse(scope);
+      } catch (IllegalArgumentException e) {
+        throw new AbortException(e.getMessage());
+      }
+    }
+    return obtain(credential, registry, workspace, env, scope, false);
+  }
+
+  private static LoginResult obtain(StandardUsernamePasswordCredentials credential, Registry registry,
+      @CheckForNull FilePath workspace, EnvVars env, @CheckForNull String scope, boolean fresh)
+      throws IOException, InterruptedException {
+    if (onAgent(credential)) {
+      MachineIdentity identity = ((AcrCredentials) credential).machineIdentity();
+      if (workspace == null || workspace.getChannel() == null) {
+        throw new AbortException("Credentials '" + credential.getId() + "' are a managed or workload identity,"
+            + " which belongs to the agent: use them inside node { } (the agent must be online)");
+      }
+      Map<String, String> vars = Authenticators.azureVariables(env);
+      if (identity.tokenVariable() != null && env.get(identity.tokenVariable()) != null) {
+        vars.put(identity.tokenVariable(), env.get(identity.tokenVariable()));
+      }
+      return workspace.act(new AgentCalls.Obtain(identity, registry, vars, scope, fresh));
+    }
+    try {
+      CredentialSource source = sourceOnController(credential, registry);
+      AcrAuthenticator acr = Authenticators.controller();
+      if (fresh) {
+        acr.invalidate(registry, source);
+      }
+      return scope == null
+          ? LoginResult.of(acr.login(registry, source))
+          : LoginResult.of(acr.accessToken(registry, source, List.of(Scope.parse(scope))));
+    } catch (AcrAuthException | IllegalArgumentException | IllegalStateException e) {
+      throw new AbortException(e.getMessage());
+    }
+  }
+
+  /**
+   * The shared-auth source for a credential used on the controller. Plain username/password credentials are the
+   * registry's admin user when the username is the registry name (as ACR names its admin), else a
+   * repository-scoped token.
+   */
+  static CredentialSource sourceOnController(StandardUsernamePasswordCredentials credential, Registry registry) {
+    if (credential instanceof AcrCredentials) {
+      return ((AcrCredentials) credential).source(System.getenv());
+    }
+    String user = credential.getUsername();
+    Secret password = Secret.of(credential.getPassword().getPlainText());
+    return user.equalsIgnoreCase(registry.name())
+        ? CredentialSource.adminUser(user, password)
+        : CredentialSource.repositoryToken(user, password);
+  }
+}
