@@ -2,6 +2,7 @@ package io.github.acrlogin.jenkins;
 
 import io.github.acrlogin.auth.AcrAuthenticator;
 import io.github.acrlogin.auth.AuthEvent;
+import io.github.acrlogin.auth.AuthenticationAsArmPolicy;
 import io.github.acrlogin.auth.HttpSettings;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -26,11 +27,15 @@ final class Authenticators {
   private static final String CLIENT_NAME = "jenkins";
 
   private static volatile AcrAuthenticator controller;
+  private static volatile AuthenticationAsArmPolicy controllerPolicy;
+  private static final Map<Map<String, String>, AuthenticationAsArmPolicy> POLICY_BY_ENVIRONMENT =
+      new ConcurrentHashMap<>();
   private static final Map<Map<String, String>, AcrAuthenticator> BY_ENVIRONMENT = new ConcurrentHashMap<>();
 
   // Test seam (same package only): trust the test bed's CA and point Entra at its emulator.
   private static volatile HttpSettings httpOverride;
   private static volatile Map<String, String> environmentOverride = Map.of();
+  private static volatile String resourceManagerEndpointOverride;
 
   private Authenticators() {}
 
@@ -76,6 +81,57 @@ final class Authenticators {
     return out;
   }
 
+  /** The authentication-as-arm client for ARM calls made on the controller (secret-based identities). */
+  static AuthenticationAsArmPolicy controllerPolicy() {
+    AuthenticationAsArmPolicy p = controllerPolicy;
+    if (p == null) {
+      synchronized (Authenticators.class) {
+        if (controllerPolicy == null) {
+          Map<String, String> env = new LinkedHashMap<>(System.getenv());
+          env.putAll(environmentOverride);
+          controllerPolicy = buildPolicy(env, resourceManagerEndpointOverride);
+        }
+        p = controllerPolicy;
+      }
+    }
+    return p;
+  }
+
+  /**
+   * The authentication-as-arm client where a machine identity lives, per Azure environment (as
+   * {@link #forEnvironment}).
+   *
+   * @param resourceManagerEndpoint where ARM requests go; null for the credential's cloud default
+   */
+  static AuthenticationAsArmPolicy policyForEnvironment(Map<String, String> environment,
+      String resourceManagerEndpoint) {
+    Map<String, String> key = new TreeMap<>(azureVariables(environment));
+    key.putAll(environmentOverride);
+    Map<String, String> cacheKey = new TreeMap<>(key);
+    cacheKey.put("\0endpoint", String.valueOf(resourceManagerEndpoint));
+    return POLICY_BY_ENVIRONMENT.computeIfAbsent(cacheKey, k -> buildPolicy(key, resourceManagerEndpoint));
+  }
+
+  /** The ARM endpoint override of the tests, or null; travels with agent calls. */
+  static String resourceManagerEndpointOverride() {
+    return resourceManagerEndpointOverride;
+  }
+
+  private static AuthenticationAsArmPolicy buildPolicy(Map<String, String> environment, String endpoint) {
+    AuthenticationAsArmPolicy.Builder b = AuthenticationAsArmPolicy.builder()
+        .clientName(CLIENT_NAME)
+        .environment(environment)
+        .listener(Authenticators::log);
+    if (endpoint != null) {
+      b.resourceManagerEndpoint(endpoint);
+    }
+    HttpSettings http = httpOverride;
+    if (http != null) {
+      b.http(http);
+    }
+    return b.build();
+  }
+
   private static AcrAuthenticator build(Map<String, String> environment) {
     AcrAuthenticator.Builder b = AcrAuthenticator.builder()
         .clientName(CLIENT_NAME)
@@ -112,5 +168,14 @@ final class Authenticators {
     environmentOverride = Map.copyOf(environment);
     controller = null;
     BY_ENVIRONMENT.clear();
+    controllerPolicy = null;
+    POLICY_BY_ENVIRONMENT.clear();
+  }
+
+  /** Tests only: send Azure Resource Manager requests to {@code endpoint} (the test bed's emulator). */
+  static synchronized void overrideResourceManagerEndpointForTests(String endpoint) {
+    resourceManagerEndpointOverride = endpoint;
+    controllerPolicy = null;
+    POLICY_BY_ENVIRONMENT.clear();
   }
 }

@@ -26,6 +26,7 @@ public final class AzureCloud {
           "https://login.microsoftonline.com",
           ACR_AUDIENCE,
           "https://management.azure.com",
+          "https://management.azure.com",
           "azure");
 
   /** Azure operated by 21Vianet (China): {@code *.azurecr.cn}. ACR audience per SDK defaults. */
@@ -35,6 +36,7 @@ public final class AzureCloud {
           ".azurecr.cn",
           "https://login.chinacloudapi.cn",
           ACR_AUDIENCE,
+          "https://management.chinacloudapi.cn",
           "https://management.chinacloudapi.cn",
           "china");
 
@@ -46,6 +48,7 @@ public final class AzureCloud {
           "https://login.microsoftonline.us",
           ACR_AUDIENCE,
           "https://management.usgovcloudapi.net",
+          "https://management.usgovcloudapi.net",
           "azureusgov");
 
   private static final List<AzureCloud> KNOWN = List.of(PUBLIC, CHINA, US_GOVERNMENT);
@@ -55,6 +58,7 @@ public final class AzureCloud {
   private final String authorityHost;
   private final String acrAudience;
   private final String armAudience;
+  private final String resourceManagerEndpoint;
   private final String telemetryPrefix;
 
   private AzureCloud(
@@ -63,12 +67,14 @@ public final class AzureCloud {
       String authorityHost,
       String acrAudience,
       String armAudience,
+      String resourceManagerEndpoint,
       String telemetryPrefix) {
     this.name = name;
     this.loginServerSuffix = loginServerSuffix;
     this.authorityHost = authorityHost;
     this.acrAudience = acrAudience;
     this.armAudience = armAudience;
+    this.resourceManagerEndpoint = resourceManagerEndpoint;
     this.telemetryPrefix = telemetryPrefix;
   }
 
@@ -131,9 +137,21 @@ public final class AzureCloud {
     return acrAudience;
   }
 
-  /** Audience of Azure Resource Manager tokens (no {@code /.default}); also the ARM endpoint. */
+  /**
+   * Audience of Azure Resource Manager tokens (no {@code /.default}), e.g. {@code https://management.azure.com}.
+   * It names the resource a token is for; where ARM requests go is {@link #resourceManagerEndpoint()}.
+   */
   public String armAudience() {
     return armAudience;
+  }
+
+  /**
+   * Where Azure Resource Manager requests go, e.g. {@code https://management.azure.com}. Equal to
+   * {@link #armAudience()} in the public clouds and, unless set otherwise, in custom ones; it differs where
+   * ARM is reached at another address than the audience it accepts (Azure Stack Hub, a proxy, a test bed).
+   */
+  public String resourceManagerEndpoint() {
+    return resourceManagerEndpoint;
   }
 
   /** Prefix of the {@code X-Meta-Source-Client} header: {@code azure}, {@code china}, ... */
@@ -158,12 +176,14 @@ public final class AzureCloud {
         && authorityHost.equals(c.authorityHost)
         && acrAudience.equals(c.acrAudience)
         && armAudience.equals(c.armAudience)
+        && resourceManagerEndpoint.equals(c.resourceManagerEndpoint)
         && telemetryPrefix.equals(c.telemetryPrefix);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, loginServerSuffix, authorityHost, acrAudience, armAudience, telemetryPrefix);
+    return Objects.hash(name, loginServerSuffix, authorityHost, acrAudience, armAudience, resourceManagerEndpoint,
+        telemetryPrefix);
   }
 
   @Override
@@ -178,6 +198,7 @@ public final class AzureCloud {
     private String authorityHost;
     private String acrAudience;
     private String armAudience;
+    private String resourceManagerEndpoint; // null: same as the ARM audience
     private String telemetryPrefix;
 
     private Builder(AzureCloud base) {
@@ -187,6 +208,8 @@ public final class AzureCloud {
       this.authorityHost = base.authorityHost;
       this.acrAudience = base.acrAudience;
       this.armAudience = base.armAudience;
+      this.resourceManagerEndpoint =
+          base.resourceManagerEndpoint.equals(base.armAudience) ? null : base.resourceManagerEndpoint;
       this.telemetryPrefix = base == PUBLIC ? "azurestack" : base.telemetryPrefix;
     }
 
@@ -217,6 +240,15 @@ public final class AzureCloud {
       return this;
     }
 
+    /**
+     * Where ARM requests go, an {@code https} URL; defaults to the ARM audience. Set it when ARM is reached
+     * at another address than the audience its tokens carry.
+     */
+    public Builder resourceManagerEndpoint(String resourceManagerEndpoint) {
+      this.resourceManagerEndpoint = resourceManagerEndpoint;
+      return this;
+    }
+
     public Builder telemetryPrefix(String telemetryPrefix) {
       this.telemetryPrefix = telemetryPrefix;
       return this;
@@ -242,13 +274,17 @@ public final class AzureCloud {
       checkUrl("ACR audience", acr, problems);
       String arm = stripSlash(armAudience);
       checkUrl("ARM audience", arm, problems);
+      String endpoint = resourceManagerEndpoint == null ? arm : stripSlash(resourceManagerEndpoint);
+      if (resourceManagerEndpoint != null) {
+        checkUrl("resource manager endpoint", endpoint, problems);
+      }
       if (telemetryPrefix == null || !telemetryPrefix.matches("[a-z0-9]+")) {
         problems.add("telemetry prefix must be lowercase letters/digits (e.g. azurestack)");
       }
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException("Invalid custom Azure cloud: " + String.join("; ", problems));
       }
-      return new AzureCloud(name.trim(), suffix, authority, acr, arm, telemetryPrefix);
+      return new AzureCloud(name.trim(), suffix, authority, acr, arm, endpoint, telemetryPrefix);
     }
 
     private static String stripSlash(String s) {

@@ -67,6 +67,19 @@ public enum Reason {
   NOT_ACR(
       "the server did not answer like an Azure container registry",
       "check the login server; it should look like myregistry.azurecr.io"),
+  REGISTRY_NOT_IN_SUBSCRIPTION(
+      "Azure Resource Manager lists no registry with this name or login server in the subscription (or resource"
+          + " group) for this identity",
+      "check the subscription id (az account show --query id), the resource group, and that the identity can read"
+          + " the registry (a role such as Reader on it; ARM lists only what the caller may read)"),
+  ARM_PERMISSION_DENIED(
+      "Azure Resource Manager refused the operation (AuthorizationFailed)",
+      "give the identity Microsoft.ContainerRegistry/registries/read to show the policy (e.g. Reader) or"
+          + " Microsoft.ContainerRegistry/registries/write to change it (e.g. Contributor) on the registry; role"
+          + " assignments take a few minutes to apply"),
+  UNKNOWN_POLICY_STATUS(
+      "the authentication-as-arm status is neither enabled nor disabled",
+      "use enabled or disabled"),
   CREDENTIAL_UNAVAILABLE(
       "this credential is not available here",
       "configure it (environment variables, managed identity on this machine, or `az login`) or choose another"

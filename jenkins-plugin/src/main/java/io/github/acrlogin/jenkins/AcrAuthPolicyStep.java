@@ -1,0 +1,309 @@
+package io.github.acrlogin.jenkins;
+
+import com.cloudbees.plugins.credentials.common.StandardUsernamePasswordCredentials;
+import edu.umd.cs.findbugs.annotations.CheckForNull;
+import edu.umd.cs.findbugs.annotations.NonNull;
+import hudson.AbortException;
+import hudson.EnvVars;
+import hudson.Extension;
+import hudson.FilePath;
+import hudson.Util;
+import hudson.model.Item;
+import hudson.model.Run;
+import hudson.model.TaskListener;
+import hudson.util.FormValidation;
+import hudson.util.ListBoxModel;
+import io.github.acrlogin.auth.AcrAuthException;
+import io.github.acrlogin.auth.AuthAsArmStatus;
+import io.github.acrlogin.auth.AuthenticationAsArmPolicy;
+import io.github.acrlogin.auth.AzureCloud;
+import io.github.acrlogin.auth.CredentialSource;
+import io.github.acrlogin.auth.Registry;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import jenkins.security.MasterToSlaveCallable;
+import org.jenkinsci.plugins.workflow.steps.Step;
+import org.jenkinsci.plugins.workflow.steps.StepContext;
+import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
+import org.jenkinsci.plugins.workflow.steps.StepExecution;
+import org.jenkinsci.plugins.workflow.steps.SynchronousNonBlockingStepExecution;
+import org.kohsuke.stapler.AncestorInPath;
+import org.kohsuke.stapler.DataBoundConstructor;
+import org.kohsuke.stapler.DataBoundSetter;
+import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.verb.POST;
+
+/**
+ * {@code def status = acrAuthPolicy(registry: 'myregistry', credentialsId: 'azure', subscriptionId: '...')}: the
+ * registry's authentication-as-arm status ({@code enabled} or {@code disabled}), read through Azure Resource
+ * Manager as {@code az acr config authentication-as-arm show} does. {@code update: 'disabled'} changes it first;
+ * {@code failIfArmEnabled: true} makes the step a gate that fails the build while the registry accepts
+ * ARM-audience tokens.
+ *
+ * <p>This is the management plane: the credential's identity gets an ARM-audience token and needs
+ * {@code Microsoft.ContainerRegistry/registries/read} (show) or {@code /write} (update) on the registry, e.g.
+ * Reader or Contributor; AcrPull/AcrPush are not enough. Managed and workload identities call ARM from the agent
+ * that owns them, like the other steps.
+ */
+public class AcrAuthPolicyStep extends Step {
+
+  private static final Pattern GUID =
+      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+  private final String registry;
+  private final String credentialsId;
+  private final String subscriptionId;
+  private String resourceGroup;
+  private String update;
+  private boolean failIfArmEnabled;
+
+  @DataBoundConstructor
+  public AcrAuthPolicyStep(String registry, String credentialsId, String subscriptionId) {
+    this.registry = registry;
+    this.credentialsId = credentialsId;
+    this.subscriptionId = Util.fixEmptyAndTrim(subscriptionId);
+  }
+
+  public String getRegistry() {
+    return registry;
+  }
+
+  public String getCredentialsId() {
+    return credentialsId;
+  }
+
+  public String getSubscriptionId() {
+    return subscriptionId;
+  }
+
+  @CheckForNull
+  public String getResourceGroup() {
+    return resourceGroup;
+  }
+
+  /** Optional: the registry's resource group, to list fewer registries. */
+  @DataBoundSetter
+  public void setResourceGroup(String resourceGroup) {
+    this.resourceGroup = Util.fixEmptyAndTrim(resourceGroup);
+  }
+
+  @CheckForNull
+  public String getUpdate() {
+    return update;
+  }
+
+  /** Optional: {@code enabled} or {@code disabled} to change the status; empty to only read it. */
+  @DataBoundSetter
+  public void setUpdate(String update) {
+    this.update = Util.fixEmptyAndTrim(update);
+  }
+
+  public boolean isFailIfArmEnabled() {
+    return failIfArmEnabled;
+  }
+
+  /** Fail the build (after any update) while the registry accepts ARM-audience tokens. */
+  @DataBoundSetter
+  public void setFailIfArmEnabled(boolean failIfArmEnabled) {
+    this.failIfArmEnabled = failIfArmEnabled;
+  }
+
+  @Override
+  public StepExecution start(StepContext context) {
+    return new Execution(context, this);
+  }
+
+  /** Reads (and optionally changes) the status on the right machine; gates; returns the status. */
+  static String run(StepContext c, String registryRef, String credentialsId, String subscriptionId,
+      @CheckForNull String resourceGroup, @CheckForNull String update, boolean failIfArmEnabled) throws Exception {
+    if (subscriptionId == null || !GUID.matcher(subscriptionId).matches()) {
+      throw new AbortException("acrAuthPolicy: subscriptionId '" + (subscriptionId == null ? "" : subscriptionId)
+          + "' is not a subscription id (a GUID). Fix: pass the subscription that holds the registry, as"
+          + " az account show --query id prints it");
+    }
+    AuthAsArmStatus wanted;
+    try {
+      wanted = update == null ? null : AuthAsArmStatus.parse(update);
+    } catch (IllegalArgumentException e) {
+      throw new AbortException("acrAuthPolicy: update: " + e.getMessage());
+    }
+    Run<?, ?> run = c.get(Run.class);
+    StandardUsernamePasswordCredentials credential = RegistryAccess.credential(credentialsId, run);
+    if (!(credential instanceof AcrCredentials)) {
+      throw new AbortException("acrAuthPolicy: credentials '" + credentialsId + "' are a username and password,"
+          + " which cannot call Azure Resource Manager. Fix: use an ACR credential (service principal, managed or"
+          + " workload identity) whose identity may read the registry resource (e.g. Reader)");
+    }
+    Registry registry = RegistryAccess.registry(registryRef, credential);
+    AcrCredentials acr = (AcrCredentials) credential;
+    String status;
+    if (RegistryAccess.onAgent(credential)) {
+      FilePath workspace = c.get(FilePath.class);
+      if (workspace == null || workspace.getChannel() == null) {
+        throw new AbortException("Credentials '" + credentialsId + "' are a managed or workload identity, which"
+            + " belongs to the agent: use acrAuthPolicy inside node { } (the agent must be online)");
+      }
+      EnvVars env = c.get(EnvVars.class);
+      MachineIdentity identity = acr.machineIdentity();
+      Map<String, String> vars = Authenticators.azureVariables(env);
+      if (identity.tokenVariable() != null && env.get(identity.tokenVariable()) != null) {
+        vars.put(identity.tokenVariable(), env.get(identity.tokenVariable()));
+      }
+      status = workspace.act(new OnAgent(identity, registry, vars, subscriptionId, resourceGroup,
+          wanted == null ? null : wanted.value(), Authenticators.resourceManagerEndpointOverride()));
+    } else {
+      try {
+        CredentialSource source = RegistryAccess.sourceOnController(credential, registry);
+        status = apply(Authenticators.controllerPolicy(), registry, source, subscriptionId, resourceGroup, wanted)
+            .value();
+      } catch (AcrAuthException | IllegalArgumentException | IllegalStateException e) {
+        throw new AbortException(e.getMessage());
+      }
+    }
+    c.get(TaskListener.class).getLogger().println("acrAuthPolicy: authentication-as-arm of " + registry.loginServer()
+        + " is " + status + (wanted != null ? " (update: " + wanted.value() + ")" : "")
+        + ("enabled".equals(status) ? ": it accepts ARM-audience tokens" : ": it accepts only ACR-audience tokens"));
+    if (failIfArmEnabled && "enabled".equals(status)) {
+      throw new AbortException("Registry " + registry.loginServer() + " accepts ARM-audience tokens"
+          + " (authentication-as-arm is enabled). Fix: acrAuthPolicy(registry: '" + registryRef + "', credentialsId: '"
+          + credentialsId + "', subscriptionId: '" + subscriptionId + "', update: 'disabled') or az acr config"
+          + " authentication-as-arm update -r " + registry.name() + " --status disabled");
+    }
+    return status;
+  }
+
+  static AuthAsArmStatus apply(AuthenticationAsArmPolicy policy, Registry registry, CredentialSource source,
+      String subscriptionId, @CheckForNull String resourceGroup, @CheckForNull AuthAsArmStatus wanted)
+      throws AcrAuthException {
+    Optional<String> group = Optional.ofNullable(resourceGroup);
+    return wanted == null
+        ? policy.show(registry, source, subscriptionId, group)
+        : policy.update(registry, source, subscriptionId, group, wanted);
+  }
+
+  /** The ARM calls with a machine identity, where it lives. Carries ids and settings only, never a secret. */
+  static final class OnAgent extends MasterToSlaveCallable<String, IOException> {
+    private static final long serialVersionUID = 1L;
+
+    private final MachineIdentity identity;
+    private final String loginServer;
+    private final String cloud;
+    private final TreeMap<String, String> environment;
+    private final String subscriptionId;
+    private final String resourceGroup;
+    private final String update;
+    private final String resourceManagerEndpoint;
+
+    OnAgent(MachineIdentity identity, Registry registry, Map<String, String> environment, String subscriptionId,
+        String resourceGroup, String update, String resourceManagerEndpoint) {
+      this.identity = identity;
+      this.loginServer = registry.loginServer();
+      this.cloud = registry.cloud().name();
+      this.environment = new TreeMap<>(environment);
+      this.subscriptionId = subscriptionId;
+      this.resourceGroup = resourceGroup;
+      this.update = update;
+      this.resourceManagerEndpoint = resourceManagerEndpoint;
+    }
+
+    @Override
+    public String call() throws IOException {
+      try {
+        Registry registry = Registry.parse(loginServer, AzureCloud.named(cloud));
+        Map<String, String> settings = new TreeMap<>(environment);
+        if (identity.tokenVariable() != null) {
+          settings.remove(identity.tokenVariable());
+        }
+        AuthenticationAsArmPolicy policy = Authenticators.policyForEnvironment(settings, resourceManagerEndpoint);
+        return apply(policy, registry, identity.toSource(environment), subscriptionId, resourceGroup,
+            update == null ? null : AuthAsArmStatus.parse(update)).value();
+      } catch (AcrAuthException | IllegalArgumentException | IllegalStateException e) {
+        throw new AbortException(e.getMessage());
+      }
+    }
+  }
+
+  private static final class Execution extends SynchronousNonBlockingStepExecution<String> {
+    private static final long serialVersionUID = 1L;
+    private final String registry;
+    private final String credentialsId;
+    private final String subscriptionId;
+    private final String resourceGroup;
+    private final String update;
+    private final boolean failIfArmEnabled;
+
+    Execution(StepContext context, AcrAuthPolicyStep step) {
+      super(context);
+      this.registry = step.registry;
+      this.credentialsId = step.credentialsId;
+      this.subscriptionId = step.subscriptionId;
+      this.resourceGroup = step.resourceGroup;
+      this.update = step.update;
+      this.failIfArmEnabled = step.failIfArmEnabled;
+    }
+
+    @Override
+    protected String run() throws Exception {
+      return AcrAuthPolicyStep.run(getContext(), registry, credentialsId, subscriptionId, resourceGroup, update,
+          failIfArmEnabled);
+    }
+  }
+
+  @Extension
+  public static class DescriptorImpl extends StepDescriptor {
+
+    @Override
+    public String getFunctionName() {
+      return "acrAuthPolicy";
+    }
+
+    @NonNull
+    @Override
+    public String getDisplayName() {
+      return "Show, change or enforce an Azure Container Registry's authentication-as-arm policy";
+    }
+
+    @Override
+    public Set<? extends Class<?>> getRequiredContext() {
+      return Set.of(Run.class, TaskListener.class, EnvVars.class);
+    }
+
+    @POST
+    public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
+      return FormSupport.credentialsItems(item, credentialsId);
+    }
+
+    public ListBoxModel doFillUpdateItems() {
+      ListBoxModel m = new ListBoxModel();
+      m.add("Do not change (show only)", "");
+      m.add("disabled: accept only ACR-audience tokens (recommended)", "disabled");
+      m.add("enabled: also accept ARM-audience tokens (Azure's default)", "enabled");
+      return m;
+    }
+
+    @POST
+    public FormValidation doCheckRegistry(@AncestorInPath Item item, @QueryParameter String value) {
+      if (!FormSupport.canConfigureJob(item)) {
+        return FormValidation.ok();
+      }
+      return FormSupport.checkRegistry(value, false);
+    }
+
+    @POST
+    public FormValidation doCheckSubscriptionId(@AncestorInPath Item item, @QueryParameter String value) {
+      if (!FormSupport.canConfigureJob(item)) {
+        return FormValidation.ok();
+      }
+      String v = Util.fixEmptyAndTrim(value);
+      if (v == null) {
+        return FormValidation.error("Enter the subscription id that holds the registry (az account show --query id)");
+      }
+      return v.contains("${") || GUID.matcher(v).matches() ? FormValidation.ok()
+          : FormValidation.error("A subscription id is a GUID, e.g. 2f1c7a9e-0d3b-4c55-9a8e-5b6d7e8f9a0b");
+    }
+  }
+}
