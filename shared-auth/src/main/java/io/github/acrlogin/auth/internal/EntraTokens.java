@@ -165,7 +165,7 @@ public final class EntraTokens {
         return fromEnvironment(authority, knownAuthority);
       case DEFAULT_CHAIN:
         DefaultAzureCredentialBuilder chain = new DefaultAzureCredentialBuilder()
-            .authorityHost(authority).configuration(configuration).httpClient(httpClient);
+            .configuration(configuration).httpClient(httpClient).authorityHost(authority);
         if (!knownAuthority) {
           chain.disableInstanceDiscovery();
         }
@@ -184,7 +184,8 @@ public final class EntraTokens {
   }
 
   private <T extends AadCredentialBuilderBase<T>> T common(T builder, String authority, boolean knownAuthority) {
-    builder.authorityHost(authority).configuration(configuration).httpClient(httpClient);
+    // Order matters: configuration() re-reads AZURE_AUTHORITY_HOST and would replace an earlier authorityHost().
+    builder.configuration(configuration).httpClient(httpClient).authorityHost(authority);
     if (!knownAuthority) {
       builder.disableInstanceDiscovery();
     }

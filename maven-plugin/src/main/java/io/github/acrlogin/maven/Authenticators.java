@@ -1,0 +1,83 @@
+package io.github.acrlogin.maven;
+
+import io.github.acrlogin.auth.AcrAuthenticator;
+import io.github.acrlogin.auth.AuthEvent;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.maven.plugin.logging.Log;
+
+/**
+ * One {@link AcrAuthenticator} per Maven JVM and settings, so that a reactor pushing several images (in the same or
+ * parallel modules) does one token exchange per registry and identity: Maven keeps one plugin class realm per build,
+ * and this holder lives in it.
+ *
+ * <p>The authenticator's events go to the log of the mojo that is running on the calling thread (a thread-local
+ * set around each goal), so with {@code -T} every line lands under its own module.
+ */
+final class Authenticators {
+
+  private static final Map<String, AcrAuthenticator> BY_SETTINGS = new ConcurrentHashMap<>();
+  private static final ThreadLocal<Log> CURRENT = new ThreadLocal<>();
+  private static volatile Log fallback;
+
+  private Authenticators() {}
+
+  /** The shared authenticator for this environment (the only setting the goals vary). */
+  static AcrAuthenticator get(Map<String, String> environment) {
+    String key = "maven|" + environment.hashCode();
+    return BY_SETTINGS.computeIfAbsent(key, k -> AcrAuthenticator.builder()
+        .clientName("maven")
+        .environment(environment)
+        .listener(Authenticators::log)
+        .build());
+  }
+
+  /**
+   * Azure Identity, MSAL and azure-core log through SLF4J, which in Maven prints at the build's level: their
+   * ERROR lines would repeat, less clearly, what our one-line failure says. Silence them unless the user chose a
+   * level ({@code -Dorg.slf4j.simpleLogger.log.com.azure=debug}); Maven's SLF4J provider reads these properties when
+   * each logger is created, so this must run before the SDK's classes are loaded.
+   */
+  static void quietAzureSdkLogging() {
+    for (String logger : new String[] {"com.azure", "com.microsoft.aad.msal4j"}) {
+      String key = "org.slf4j.simpleLogger.log." + logger;
+      if (System.getProperty(key) == null) {
+        System.setProperty(key, "off");
+      }
+    }
+  }
+
+  /** Routes events on this thread to {@code log} until {@link #detach()}. */
+  static void attach(Log log) {
+    CURRENT.set(log);
+    fallback = log;
+  }
+
+  static void detach() {
+    CURRENT.remove();
+  }
+
+  /** Maps shared-auth's (secret-free) events onto Maven's log levels. */
+  static void log(AuthEvent event) {
+    Log log = CURRENT.get();
+    if (log == null) {
+      log = fallback;
+    }
+    if (log == null) {
+      return;
+    }
+    switch (event.level()) {
+      case ERROR:
+        log.error(event.message());
+        break;
+      case WARN:
+        log.warn(event.message());
+        break;
+      case INFO:
+        log.info(event.message());
+        break;
+      default:
+        log.debug(event.message());
+    }
+  }
+}
