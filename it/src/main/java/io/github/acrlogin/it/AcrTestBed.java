@@ -24,7 +24,7 @@ import javax.net.ssl.SSLContext;
  *
  * <pre>{@code
  * static AcrTestBed bed = AcrTestBed.start();
- * Registry registry = bed.addRegistry("myregistry", r -> r.armPolicy(false).adminUser(true));
+ * TestRegistry registry = bed.addRegistry("myregistry", r -> r.armPolicy(false).adminUser(true));
  * ServicePrincipal sp = bed.addServicePrincipal();
  * bed.grant(sp, registry, Role.ACR_PUSH);
  * }</pre>
@@ -39,7 +39,7 @@ public final class AcrTestBed implements AutoCloseable {
   private final TestCa ca;
   private final AzureEmulator emulator;
   private final String tenantId = Directory.newId();
-  private final List<Registry> registries = new ArrayList<>();
+  private final List<TestRegistry> registries = new ArrayList<>();
   private final boolean ownsWorkDir;
 
   private AcrTestBed(Path workDir, boolean ownsWorkDir) {
@@ -74,12 +74,12 @@ public final class AcrTestBed implements AutoCloseable {
   }
 
   /** Adds a registry with default settings (ARM policy enabled, admin user disabled). */
-  public Registry addRegistry(String name) {
+  public TestRegistry addRegistry(String name) {
     return addRegistry(name, r -> { });
   }
 
   /** Adds a registry: starts its docker-registry process and configures the token service for it. */
-  public synchronized Registry addRegistry(String name, Consumer<RegistrySpec> configure) {
+  public synchronized TestRegistry addRegistry(String name, Consumer<RegistrySpec> configure) {
     RegistrySpec spec = new RegistrySpec(name);
     configure.accept(spec);
     if (registries.stream().anyMatch(r -> r.name().equals(spec.name()))) {
@@ -88,10 +88,38 @@ public final class AcrTestBed implements AutoCloseable {
     RegistryServer server = RegistryServer.start(ca, emulator, workDir.resolve("registry-" + spec.name()));
     RegistryState state = new RegistryState(spec.name(), server.loginServer(), spec.armPolicy(), spec.adminUser(),
         password(), password());
+    state.resourceGroup = spec.resourceGroup();
     emulator.directory().addRegistry(state);
-    Registry registry = new Registry(state, server);
+    TestRegistry registry = new TestRegistry(state, server);
     registries.add(registry);
     return registry;
+  }
+
+  /** The emulated Azure subscription that holds every registry of the bed. */
+  public String subscriptionId() {
+    return emulator.directory().subscriptionId;
+  }
+
+  /** The registry's ARM resource id: {@code /subscriptions/{sub}/resourceGroups/{rg}/providers/...}. */
+  public String resourceId(TestRegistry registry) {
+    return ArmEndpoint.resourceId(subscriptionId(), registry.state());
+  }
+
+  /**
+   * Where clients send Azure Resource Manager requests: the emulator, {@code https://127.0.0.1:<port>}. The
+   * tokens it accepts still carry the public ARM audience ({@code https://management.azure.com/}).
+   */
+  public String resourceManagerEndpoint() {
+    return emulator.baseUrl();
+  }
+
+  /**
+   * Sets the registry's authentication-as-arm policy directly (as the emulated ARM {@code PATCH} does); the
+   * token service applies it from the next exchange on.
+   */
+  public AcrTestBed setArmPolicy(TestRegistry registry, boolean enabled) {
+    registry.state().armPolicy = enabled;
+    return this;
   }
 
   /** Registers a service principal with a client secret in the default tenant. */
@@ -112,7 +140,7 @@ public final class AcrTestBed implements AutoCloseable {
       secret = Optional.of(password());
       app.secrets.add(new Directory.Secret(secret.get(), emulator.now().plus(spec.secretValidity())));
     }
-    Optional<ClientCertificate> certificate = Optional.empty();
+    Optional<TestCertificate> certificate = Optional.empty();
     if (spec.certificate()) {
       certificate = Optional.of(ca.newClientCertificate("sp-" + app.clientId));
       app.certificates.add(certificate.get().key());
@@ -184,7 +212,7 @@ public final class AcrTestBed implements AutoCloseable {
    * Adds a repository-scoped token to {@code registry}, e.g.
    * {@code Map.of("app", Set.of(RepositoryPermission.CONTENT_READ))}.
    */
-  public RepositoryToken addRepositoryToken(Registry registry, String name,
+  public RepositoryToken addRepositoryToken(TestRegistry registry, String name,
       Map<String, Set<RepositoryPermission>> scopeMap) {
     if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9-]{4,49}")) {
       throw new IllegalArgumentException("token name '" + name + "' is not valid: 5 to 50 letters, digits or '-'");
@@ -201,13 +229,13 @@ public final class AcrTestBed implements AutoCloseable {
   }
 
   /** Assigns {@code role} on {@code registry} to {@code identity}. */
-  public AcrTestBed grant(Identity identity, Registry registry, Role role) {
+  public AcrTestBed grant(Identity identity, TestRegistry registry, Role role) {
     registry.state().grant(identity.objectId(), role);
     return this;
   }
 
   /** Removes the assignment of {@code role} on {@code registry} from {@code identity}. */
-  public AcrTestBed revoke(Identity identity, Registry registry, Role role) {
+  public AcrTestBed revoke(Identity identity, TestRegistry registry, Role role) {
     registry.state().revoke(identity.objectId(), role);
     return this;
   }
@@ -270,7 +298,7 @@ public final class AcrTestBed implements AutoCloseable {
   /** Stops every registry and the emulator; deletes the temp work dir unless asked to keep it. */
   @Override
   public synchronized void close() {
-    for (Registry r : registries) {
+    for (TestRegistry r : registries) {
       r.server().close();
     }
     registries.clear();

@@ -23,7 +23,8 @@ import java.util.logging.Logger;
 /**
  * One HTTPS server on 127.0.0.1 that speaks, on the wire, like Microsoft Entra ID (token endpoint and
  * discovery), an App Service managed-identity endpoint, an OIDC issuer for workload identity
- * federation, and ACR's token service ({@code /oauth2/exchange}, {@code /oauth2/token}). It signs the
+ * federation, ACR's token service ({@code /oauth2/exchange}, {@code /oauth2/token}) and the registry part of
+ * Azure Resource Manager ({@code /subscriptions/...}, see {@link ArmEndpoint}). It signs the
  * registry access tokens with a key whose certificate the real registry trusts, so the registry enforces
  * exactly what the emulator grants. Requests are counted and can be made to fail; see {@link #counters()}
  * and {@link #faults()}.
@@ -50,6 +51,7 @@ public final class AzureEmulator implements AutoCloseable {
   private final EntraEndpoint entra;
   private final ManagedIdentityEndpoint managedIdentity;
   private final AcrTokenService acr;
+  private final ArmEndpoint arm;
 
   private AzureEmulator(TestCa ca, Path workDir) throws IOException {
     this.acrTokenBundle = TestCa.writePem(workDir.resolve("acr-token-signing.pem"), acrAccessKey.certificate());
@@ -59,6 +61,7 @@ public final class AzureEmulator implements AutoCloseable {
     this.entra = new EntraEndpoint(this);
     this.managedIdentity = new ManagedIdentityEndpoint(this);
     this.acr = new AcrTokenService(this);
+    this.arm = new ArmEndpoint(this);
     this.executor = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "azure-emulator");
       t.setDaemon(true);
@@ -200,6 +203,9 @@ public final class AzureEmulator implements AutoCloseable {
   private void handle(HttpExchange exchange) {
     HttpCall call = new HttpCall(exchange);
     Endpoint endpoint = route(call);
+    // Counted before the answer leaves, so a client that got its answer sees its request counted.
+    call.beforeAnswer(() -> counters.record(endpoint,
+        endpoint == Endpoint.UNKNOWN ? call.method() + " " + call.path() : call.identity()));
     try {
       call.identity(peekIdentity(call, endpoint));
       FaultControls.Fault fault = faults.next(endpoint);
@@ -223,7 +229,7 @@ public final class AzureEmulator implements AutoCloseable {
       LOG.log(Level.WARNING, "emulator failed on " + endpoint + ": " + e.getClass().getName());
       call.drop();
     } finally {
-      counters.record(endpoint, endpoint == Endpoint.UNKNOWN ? call.method() + " " + call.path() : call.identity());
+      call.answering();
       exchange.close();
     }
   }
@@ -239,6 +245,8 @@ public final class AzureEmulator implements AutoCloseable {
       case ACR_EXCHANGE:
         return "POST".equals(call.method())
             ? Jwt.parse(call.form("access_token")).map(j -> j.string("appid")).orElse(null) : null;
+      case ARM:
+        return ArmEndpoint.bearer(call).map(j -> j.string("appid")).orElse(null);
       case ACR_TOKEN:
         if ("POST".equals(call.method())) {
           return Jwt.parse(call.form("refresh_token")).map(j -> j.string("appid")).orElse(null);
@@ -258,6 +266,9 @@ public final class AzureEmulator implements AutoCloseable {
     }
     if (path.equals("/oauth2/token")) {
       return Endpoint.ACR_TOKEN;
+    }
+    if (path.startsWith("/subscriptions/")) {
+      return Endpoint.ARM;
     }
     if (path.equals("/msi/token")) {
       return Endpoint.MANAGED_IDENTITY;
@@ -294,6 +305,7 @@ public final class AzureEmulator implements AutoCloseable {
         }
       }
       case ACR_TOKEN -> acr.token(call);
+      case ARM -> arm.handle(call);
       case UNKNOWN -> call.json(404, Map.of("error", "not_found"));
     }
   }
@@ -316,6 +328,8 @@ public final class AzureEmulator implements AutoCloseable {
       case ACR_EXCHANGE, ACR_TOKEN -> AcrTokenService.error(call, status,
           status == 429 ? "TOOMANYREQUESTS" : "UNAVAILABLE",
           status == 429 ? "too many requests" : "service unavailable");
+      case ARM -> ArmEndpoint.error(call, status, status == 429 ? "TooManyRequests" : "ServiceUnavailable",
+          status == 429 ? "The request is being throttled." : "The service is temporarily unavailable.");
       case MANAGED_IDENTITY -> call.json(status, Map.of("statusCode", status,
           "message", status == 429 ? "Too many requests" : "Service unavailable"));
       default -> entra.error(call, status, "temporarily_unavailable", 90033,

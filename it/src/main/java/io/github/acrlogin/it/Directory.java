@@ -21,6 +21,8 @@ final class Directory {
   private final Map<String, ManagedIdentity> userAssigned = new ConcurrentHashMap<>();
   private volatile ManagedIdentity systemAssigned;
   private final Map<String, RegistryState> registries = new ConcurrentHashMap<>();
+  /** The one emulated Azure subscription; every registry lives in it. */
+  final String subscriptionId = newId();
 
   static String newId() {
     return UUID.randomUUID().toString();
@@ -77,6 +79,11 @@ final class Directory {
 
   Optional<RegistryState> registry(String loginServer) {
     return loginServer == null ? Optional.empty() : Optional.ofNullable(registries.get(loginServer.toLowerCase()));
+  }
+
+  /** Every registry, in no particular order. */
+  java.util.Collection<RegistryState> registries() {
+    return List.copyOf(registries.values());
   }
 
   /** Compares secrets without leaking their length or content through timing. */

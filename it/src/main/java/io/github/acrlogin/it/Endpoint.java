@@ -16,6 +16,8 @@ public enum Endpoint {
   ACR_EXCHANGE,
   /** ACR {@code /oauth2/token} (GET with Basic, POST with a refresh token). */
   ACR_TOKEN,
+  /** Azure Resource Manager: {@code /subscriptions/...} registry list, get and patch. */
+  ARM,
   /** Anything else (answered 404); the identity recorded is the request path. */
   UNKNOWN
 }

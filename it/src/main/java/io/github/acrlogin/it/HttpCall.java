@@ -21,6 +21,9 @@ final class HttpCall {
   private final Map<String, List<String>> query;
   private Map<String, List<String>> form;
   private String identity = "-";
+  private String rawBody;
+  private Runnable beforeAnswer = () -> { };
+  private boolean answered;
 
   HttpCall(HttpExchange exchange) {
     this.exchange = exchange;
@@ -75,6 +78,16 @@ final class HttpCall {
     return form;
   }
 
+  /** The request body as text (for JSON requests); reads it on first use, at most 1 MiB. */
+  String body() throws IOException {
+    if (rawBody == null) {
+      try (InputStream in = exchange.getRequestBody()) {
+        rawBody = new String(in.readNBytes(MAX_BODY), StandardCharsets.UTF_8);
+      }
+    }
+    return rawBody;
+  }
+
   /** The user and password of an {@code Authorization: Basic} header. */
   Optional<String[]> basic() {
     String auth = header("Authorization");
@@ -107,7 +120,24 @@ final class HttpCall {
     send(status, "application/json; charset=utf-8", Jwt.JSON.writeValueAsBytes(body));
   }
 
+  /**
+   * Runs {@code hook} once, just before the answer (or the dropped connection) reaches the client, so what
+   * it records (the counters) is visible to a client as soon as it has its answer.
+   */
+  void beforeAnswer(Runnable hook) {
+    this.beforeAnswer = hook;
+  }
+
+  /** Runs the before-answer hook unless it ran already. */
+  synchronized void answering() {
+    if (!answered) {
+      answered = true;
+      beforeAnswer.run();
+    }
+  }
+
   void send(int status, String contentType, byte[] body) throws IOException {
+    answering();
     exchange.getResponseHeaders().set("Content-Type", contentType);
     exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
     try (OutputStream out = exchange.getResponseBody()) {
@@ -117,6 +147,7 @@ final class HttpCall {
 
   /** Closes the connection without an answer (a dropped connection). */
   void drop() {
+    answering();
     exchange.close();
   }
 

@@ -12,6 +12,10 @@ public final class RegistrySpec {
   private final String name;
   private boolean armPolicy = true;
   private boolean adminUser;
+  private String resourceGroup = DEFAULT_RESOURCE_GROUP;
+
+  /** The resource group of registries added without {@link #resourceGroup(String)}. */
+  public static final String DEFAULT_RESOURCE_GROUP = "acr-login-it";
 
   RegistrySpec(String name) {
     if (name == null || !NAME.matcher(name).matches()) {
@@ -31,6 +35,20 @@ public final class RegistrySpec {
   public RegistrySpec adminUser(boolean enabled) {
     this.adminUser = enabled;
     return this;
+  }
+
+  /** The ARM resource group the registry belongs to (default {@value #DEFAULT_RESOURCE_GROUP}). */
+  public RegistrySpec resourceGroup(String resourceGroup) {
+    if (resourceGroup == null || !resourceGroup.matches("[-\\w._()]{1,90}") || resourceGroup.endsWith(".")) {
+      throw new IllegalArgumentException("resource group '" + resourceGroup + "' is not valid: 1 to 90 letters,"
+          + " digits, '-', '_', '.', '(' or ')', not ending in '.'");
+    }
+    this.resourceGroup = resourceGroup;
+    return this;
+  }
+
+  String resourceGroup() {
+    return resourceGroup;
   }
 
   String name() {

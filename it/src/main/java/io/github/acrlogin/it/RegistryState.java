@@ -11,7 +11,13 @@ import java.util.concurrent.ConcurrentHashMap;
 final class RegistryState {
   final String name;
   final String loginServer;
-  final boolean armPolicy;
+  /**
+   * {@code azureADAuthenticationAsArmPolicy}: read by the token service on every exchange, written by the
+   * emulated ARM {@code PATCH} (and {@link AcrTestBed#setArmPolicy}), so a change applies to the next exchange.
+   */
+  volatile boolean armPolicy;
+  /** The ARM resource group holding the registry (its resource id is built from it). */
+  volatile String resourceGroup = RegistrySpec.DEFAULT_RESOURCE_GROUP;
   final boolean adminUser;
   final String adminPassword1;
   final String adminPassword2;

@@ -12,7 +12,9 @@ public enum Role {
   ACR_PUSH(Set.of("pull", "push", "metadata_read", "metadata_write"), true),
   ACR_DELETE(Set.of("delete"), false),
   CONTRIBUTOR(Set.of("pull", "push", "delete", "metadata_read", "metadata_write", "*"), true),
-  OWNER(Set.of("pull", "push", "delete", "metadata_read", "metadata_write", "*"), true);
+  OWNER(Set.of("pull", "push", "delete", "metadata_read", "metadata_write", "*"), true),
+  /** Azure's Reader: reads the registry resource in ARM, and may pull (as ACR documents for Reader). */
+  READER(Set.of("pull", "metadata_read"), true);
 
   private final Set<String> repositoryActions;
   private final boolean catalog;
@@ -20,6 +22,15 @@ public enum Role {
   Role(Set<String> repositoryActions, boolean catalog) {
     this.repositoryActions = repositoryActions;
     this.catalog = catalog;
+  }
+
+  /**
+   * Whether this role allows a management-plane (ARM) action on the registry resource:
+   * {@code Microsoft.ContainerRegistry/registries/read} (Owner, Contributor, Reader) or {@code .../write}
+   * (Owner, Contributor). The AcrPull/AcrPush/AcrDelete data-plane roles allow neither.
+   */
+  boolean allowsArm(boolean write) {
+    return this == OWNER || this == CONTRIBUTOR || (this == READER && !write);
   }
 
   /** Whether this role allows {@code action} on a resource of {@code type} ("repository" or "registry"). */

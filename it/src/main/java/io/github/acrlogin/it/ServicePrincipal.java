@@ -7,7 +7,7 @@ import java.util.Optional;
  * {@code certificate} when it has no certificate. {@code toString()} hides the secret.
  */
 public record ServicePrincipal(String tenantId, String clientId, String objectId, Optional<String> secret,
-    Optional<ClientCertificate> certificate) implements Identity {
+    Optional<TestCertificate> certificate) implements Identity {
 
   /** The client secret; fails when the app was registered without one. */
   public String requireSecret() {

@@ -24,7 +24,7 @@ public final class TestBedMain {
       bed.close();
       stop.countDown();
     }, "test-bed-shutdown"));
-    Registry registry = bed.addRegistry(name, r -> r.adminUser(true));
+    TestRegistry registry = bed.addRegistry(name, r -> r.adminUser(true));
     ServicePrincipal sp = bed.addServicePrincipal();
     bed.grant(sp, registry, Role.ACR_PUSH);
     print(System.out, bed, registry, sp);
@@ -45,7 +45,7 @@ public final class TestBedMain {
     bed.close();
   }
 
-  static void print(PrintStream out, AcrTestBed bed, Registry registry, ServicePrincipal sp) {
+  static void print(PrintStream out, AcrTestBed bed, TestRegistry registry, ServicePrincipal sp) {
     String trustOpts = "-Djavax.net.ssl.trustStore=" + bed.trustStore() + " -Djavax.net.ssl.trustStorePassword="
         + bed.trustStorePassword() + " -Djavax.net.ssl.trustStoreType=PKCS12";
     out.println("# acr-login test bed is running (close stdin or press Ctrl-C to stop)");

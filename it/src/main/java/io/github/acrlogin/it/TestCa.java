@@ -186,7 +186,7 @@ public final class TestCa {
    * A client certificate (self-signed, as app registrations usually use) written as PEM (certificate and
    * key) and as a PFX protected by a random password, under this CA's directory.
    */
-  public ClientCertificate newClientCertificate(String commonName) {
+  public TestCertificate newClientCertificate(String commonName) {
     SigningKey key = selfSigned(commonName);
     try {
       String base = commonName.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + SERIAL.incrementAndGet();
@@ -199,7 +199,7 @@ public final class TestCa {
       try (OutputStream out = Files.newOutputStream(pfx)) {
         p12.store(out, password.toCharArray());
       }
-      return new ClientCertificate(key, pem, pfx, password);
+      return new TestCertificate(key, pem, pfx, password);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (GeneralSecurityException e) {

@@ -4,13 +4,14 @@ import java.nio.file.Path;
 
 /**
  * A registry of the test bed: a real docker-registry process plus its ACR configuration in the
- * emulator. Immutable; {@code toString()} hides the admin passwords.
+ * emulator. Immutable except for its authentication-as-arm policy, which ARM can change;
+ * {@code toString()} hides the admin passwords.
  */
-public final class Registry {
+public final class TestRegistry {
   private final RegistryState state;
   private final RegistryServer server;
 
-  Registry(RegistryState state, RegistryServer server) {
+  TestRegistry(RegistryState state, RegistryServer server) {
     this.state = state;
     this.server = server;
   }
@@ -25,6 +26,12 @@ public final class Registry {
     return state.loginServer;
   }
 
+  /** The ARM resource group (see {@link AcrTestBed#resourceId}). */
+  public String resourceGroup() {
+    return state.resourceGroup;
+  }
+
+  /** The current authentication-as-arm policy (it changes with the emulated ARM {@code PATCH}). */
   public boolean armPolicy() {
     return state.armPolicy;
   }
@@ -77,7 +84,7 @@ public final class Registry {
 
   @Override
   public String toString() {
-    return "Registry[" + state.name + " at " + state.loginServer + ", armPolicy=" + state.armPolicy
+    return "TestRegistry[" + state.name + " at " + state.loginServer + ", armPolicy=" + state.armPolicy
         + ", adminUser=" + state.adminUser + "]";
   }
 }

@@ -18,8 +18,8 @@ class AcrTokenServiceTest {
   static final String ACR_SCOPE = "https://containerregistry.azure.net/.default";
   static final String ARM_SCOPE = "https://management.azure.com/.default";
   static AcrTestBed bed;
-  static Registry lenient;
-  static Registry strict;
+  static TestRegistry lenient;
+  static TestRegistry strict;
   static Wire wire;
 
   @BeforeAll
@@ -218,7 +218,7 @@ class AcrTokenServiceTest {
     return "[" + String.join(",", parts) + "]";
   }
 
-  static Wire.Response basicToken(Registry registry, String user, String password, String... scopes) {
+  static Wire.Response basicToken(TestRegistry registry, String user, String password, String... scopes) {
     StringBuilder url = new StringBuilder(bed.emulator().realm()).append("?service=").append(registry.loginServer());
     for (String s : scopes) {
       url.append("&scope=").append(java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8));
@@ -226,7 +226,7 @@ class AcrTokenServiceTest {
     return wire.get(url.toString(), "Authorization", Wire.basic(user, password));
   }
 
-  static Wire.Response startUpload(Registry registry, String repository, String authorization) {
+  static Wire.Response startUpload(TestRegistry registry, String repository, String authorization) {
     return wire.send(HttpRequest.newBuilder(URI.create("https://" + registry.loginServer() + "/v2/" + repository
         + "/blobs/uploads/")).header("Authorization", authorization).POST(HttpRequest.BodyPublishers.noBody()));
   }

@@ -90,7 +90,7 @@ class AzureIdentityAgainstEmulatorTest {
   @Test
   void clientCertificateCredentialWorksWithPemAndWithPfx() {
     ServicePrincipal sp = bed.addServicePrincipal(s -> s.secret(false).certificate(true));
-    ClientCertificate cert = sp.certificate().orElseThrow();
+    TestCertificate cert = sp.certificate().orElseThrow();
     JsonNode pem = claimsOf(new ClientCertificateCredentialBuilder().tenantId(sp.tenantId()).clientId(sp.clientId())
         .pemCertificate(cert.pemFile().toString()).authorityHost(bed.authorityHost()).disableInstanceDiscovery()
         .httpClient(http).build());

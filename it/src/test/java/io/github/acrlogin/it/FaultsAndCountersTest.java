@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class FaultsAndCountersTest {
   static final String ACR_SCOPE = "https://containerregistry.azure.net/.default";
   static AcrTestBed bed;
-  static Registry registry;
+  static TestRegistry registry;
   static ServicePrincipal sp;
   static Wire wire;
 

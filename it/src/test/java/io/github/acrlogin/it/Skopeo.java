@@ -10,20 +10,21 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs skopeo, the independent client, isolated from the user's own auth files and policy. */
-final class Skopeo {
+public final class Skopeo {
   private final Path home;
   private final Path policy;
 
-  Skopeo(Path workDir) throws IOException {
+  public Skopeo(Path workDir) throws IOException {
     this.home = Files.createDirectories(workDir.resolve("skopeo-home"));
     this.policy = home.resolve("policy.json");
     Files.writeString(policy, "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
   }
 
-  record Result(int exit, String output) {}
+  /** Exit code and combined output. */
+  public record Result(int exit, String output) {}
 
   /** Runs {@code skopeo --policy <ours> args...}; the output may hold credentials: never print it whole. */
-  Result run(String... args) throws IOException, InterruptedException {
+  public Result run(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("skopeo", "--policy", policy.toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** skopeo 1.9, an independent client, pushes to and inspects the test bed as it would ACR. */
 class SkopeoAgainstTestBedTest {
   static AcrTestBed bed;
-  static Registry registry;
+  static TestRegistry registry;
   static Skopeo skopeo;
   static Wire wire;
 

@@ -38,7 +38,7 @@ class TestCaAndRegistryServerTest {
 
   @Test
   void clientCertificateIsWrittenAsPemWithKeyAndAsPasswordProtectedPfx() throws Exception {
-    ClientCertificate cert = TestCa.create(dir).newClientCertificate("sp");
+    TestCertificate cert = TestCa.create(dir).newClientCertificate("sp");
     String pem = Files.readString(cert.pemFile());
     assertTrue(pem.contains("BEGIN CERTIFICATE") && pem.contains("BEGIN PRIVATE KEY"));
     KeyStore pfx = KeyStore.getInstance("PKCS12");

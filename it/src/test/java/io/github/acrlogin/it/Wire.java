@@ -107,12 +107,12 @@ final class Wire {
     return r.json().get("access_token").asText();
   }
 
-  Response exchange(AcrTestBed bed, Registry registry, String tenant, String aadToken) {
+  Response exchange(AcrTestBed bed, TestRegistry registry, String tenant, String aadToken) {
     return post(bed.emulator().baseUrl() + "/oauth2/exchange", "grant_type", "access_token",
         "service", registry.loginServer(), "tenant", tenant, "access_token", aadToken);
   }
 
-  Response accessToken(AcrTestBed bed, Registry registry, String refreshToken, String... scopes) {
+  Response accessToken(AcrTestBed bed, TestRegistry registry, String refreshToken, String... scopes) {
     String[] form = new String[6 + 2 * scopes.length];
     form[0] = "grant_type";
     form[1] = "refresh_token";
@@ -128,7 +128,7 @@ final class Wire {
   }
 
   /** Entra secret grant, exchange, refresh token: the ACR refresh token of {@code sp}. */
-  String refreshToken(AcrTestBed bed, Registry registry, ServicePrincipal sp) {
+  String refreshToken(AcrTestBed bed, TestRegistry registry, ServicePrincipal sp) {
     String aad = entraToken(bed.authorityHost(), sp.tenantId(), sp.clientId(), sp.requireSecret(),
         "https://containerregistry.azure.net/.default");
     Response r = exchange(bed, registry, sp.tenantId(), aad);

@@ -1,0 +1,7 @@
+package one;
+
+public class App {
+  public static void main(String[] args) {
+    System.out.println("one");
+  }
+}
