@@ -22,13 +22,10 @@ import io.github.acrlogin.auth.Registry;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import jenkins.security.MasterToSlaveCallable;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
-import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
 import org.jenkinsci.plugins.workflow.steps.SynchronousNonBlockingStepExecution;
 import org.kohsuke.stapler.AncestorInPath;
@@ -50,9 +47,6 @@ import org.kohsuke.stapler.verb.POST;
  * that owns them, like the other steps.
  */
 public class AcrAuthPolicyStep extends Step {
-
-  private static final Pattern GUID =
-      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
   private final String registry;
   private final String credentialsId;
@@ -120,7 +114,7 @@ public class AcrAuthPolicyStep extends Step {
   /** Reads (and optionally changes) the status on the right machine; gates; returns the status. */
   static String run(StepContext c, String registryRef, String credentialsId, String subscriptionId,
       @CheckForNull String resourceGroup, @CheckForNull String update, boolean failIfArmEnabled) throws Exception {
-    if (subscriptionId == null || !GUID.matcher(subscriptionId).matches()) {
+    if (subscriptionId == null || !FormSupport.GUID.matcher(subscriptionId).matches()) {
       throw new AbortException("acrAuthPolicy: subscriptionId '" + (subscriptionId == null ? "" : subscriptionId)
           + "' is not a subscription id (a GUID). Fix: pass the subscription that holds the registry, as"
           + " az account show --query id prints it");
@@ -147,14 +141,10 @@ public class AcrAuthPolicyStep extends Step {
         throw new AbortException("Credentials '" + credentialsId + "' are a managed or workload identity, which"
             + " belongs to the agent: use acrAuthPolicy inside node { } (the agent must be online)");
       }
-      EnvVars env = c.get(EnvVars.class);
       MachineIdentity identity = acr.machineIdentity();
-      Map<String, String> vars = Authenticators.azureVariables(env);
-      if (identity.tokenVariable() != null && env.get(identity.tokenVariable()) != null) {
-        vars.put(identity.tokenVariable(), env.get(identity.tokenVariable()));
-      }
-      status = workspace.act(new OnAgent(identity, registry, vars, subscriptionId, resourceGroup,
-          wanted == null ? null : wanted.value(), Authenticators.resourceManagerEndpointOverride()));
+      status = workspace.act(new OnAgent(identity, registry, identity.variablesFor(c.get(EnvVars.class)),
+          subscriptionId, resourceGroup, wanted == null ? null : wanted.value(),
+          Authenticators.resourceManagerEndpointOverride()));
     } else {
       try {
         CredentialSource source = RegistryAccess.sourceOnController(credential, registry);
@@ -214,11 +204,8 @@ public class AcrAuthPolicyStep extends Step {
     public String call() throws IOException {
       try {
         Registry registry = Registry.parse(loginServer, AzureCloud.named(cloud));
-        Map<String, String> settings = new TreeMap<>(environment);
-        if (identity.tokenVariable() != null) {
-          settings.remove(identity.tokenVariable());
-        }
-        AuthenticationAsArmPolicy policy = Authenticators.policyForEnvironment(settings, resourceManagerEndpoint);
+        AuthenticationAsArmPolicy policy =
+            Authenticators.policyForEnvironment(identity.settingsOf(environment), resourceManagerEndpoint);
         return apply(policy, registry, identity.toSource(environment), subscriptionId, resourceGroup,
             update == null ? null : AuthAsArmStatus.parse(update)).value();
       } catch (AcrAuthException | IllegalArgumentException | IllegalStateException e) {
@@ -254,7 +241,7 @@ public class AcrAuthPolicyStep extends Step {
   }
 
   @Extension
-  public static class DescriptorImpl extends StepDescriptor {
+  public static class DescriptorImpl extends AcrStepDescriptor {
 
     @Override
     public String getFunctionName() {
@@ -267,18 +254,13 @@ public class AcrAuthPolicyStep extends Step {
       return "Show, change or enforce an Azure Container Registry's authentication-as-arm policy";
     }
 
-    @Override
-    public Set<? extends Class<?>> getRequiredContext() {
-      return Set.of(Run.class, TaskListener.class, EnvVars.class);
-    }
-
+    /** A fixed list; like the other list boxes, shown only to users who may configure the job. */
     @POST
-    public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
-      return FormSupport.credentialsItems(item, credentialsId);
-    }
-
-    public ListBoxModel doFillUpdateItems() {
+    public ListBoxModel doFillUpdateItems(@AncestorInPath Item item) {
       ListBoxModel m = new ListBoxModel();
+      if (!FormSupport.canConfigureJob(item)) {
+        return m;
+      }
       m.add("Do not change (show only)", "");
       m.add("disabled: accept only ACR-audience tokens (recommended)", "disabled");
       m.add("enabled: also accept ARM-audience tokens (Azure's default)", "enabled");
@@ -286,24 +268,15 @@ public class AcrAuthPolicyStep extends Step {
     }
 
     @POST
-    public FormValidation doCheckRegistry(@AncestorInPath Item item, @QueryParameter String value) {
-      if (!FormSupport.canConfigureJob(item)) {
-        return FormValidation.ok();
-      }
-      return FormSupport.checkRegistry(value, false);
-    }
-
-    @POST
     public FormValidation doCheckSubscriptionId(@AncestorInPath Item item, @QueryParameter String value) {
-      if (!FormSupport.canConfigureJob(item)) {
-        return FormValidation.ok();
-      }
-      String v = Util.fixEmptyAndTrim(value);
-      if (v == null) {
-        return FormValidation.error("Enter the subscription id that holds the registry (az account show --query id)");
-      }
-      return v.contains("${") || GUID.matcher(v).matches() ? FormValidation.ok()
-          : FormValidation.error("A subscription id is a GUID, e.g. 2f1c7a9e-0d3b-4c55-9a8e-5b6d7e8f9a0b");
+      return StepForms.check(item, () -> {
+        String v = Util.fixEmptyAndTrim(value);
+        if (v == null) {
+          return FormValidation.error("Enter the subscription id that holds the registry (az account show --query id)");
+        }
+        return v.contains("${") || FormSupport.GUID.matcher(v).matches() ? FormValidation.ok()
+            : FormValidation.error("A subscription id is a GUID, e.g. 2f1c7a9e-0d3b-4c55-9a8e-5b6d7e8f9a0b");
+      });
     }
   }
 }

@@ -6,7 +6,10 @@ import com.cloudbees.plugins.credentials.impl.BaseStandardCredentials;
 import edu.umd.cs.findbugs.annotations.CheckForNull;
 import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.Util;
+import hudson.model.Item;
 import hudson.remoting.Channel;
+import hudson.util.FormValidation;
+import hudson.util.ListBoxModel;
 import hudson.util.Secret;
 import io.github.acrlogin.auth.AcrAuthException;
 import io.github.acrlogin.auth.AzureCloud;
@@ -14,7 +17,10 @@ import io.github.acrlogin.auth.CredentialSource;
 import io.github.acrlogin.auth.Registry;
 import io.github.acrlogin.auth.RegistryLogin;
 import java.util.Map;
+import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundSetter;
+import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.verb.POST;
 
 /**
  * An Azure identity that logs in to Azure Container Registry.
@@ -138,6 +144,65 @@ public abstract class AcrCredentials extends BaseStandardCredentials implements 
       problem = e.getMessage();
     }
     return new Snapshot(getScope(), getId(), getDescription(), getUsername(), password, problem);
+  }
+
+  /**
+   * The form methods of every ACR credential type: the optional registry and the cloud, both in
+   * {@code registry-and-cloud.jelly}. Each method checks that the user may create or update credentials where the
+   * form is. Public (with public methods) because Stapler and {@code Descriptor} find {@code doCheck*},
+   * {@code doFill*Items} and {@code doTestConnection} among the public methods of the descriptor's class and its
+   * superclasses, and invoke them by reflection; concrete descriptors stay nested in their credential class, where
+   * {@code Descriptor()} finds the type they describe.
+   */
+  public abstract static class AcrCredentialsDescriptor extends BaseStandardCredentialsDescriptor {
+
+    @POST
+    public FormValidation doCheckRegistry(@AncestorInPath Item item, @QueryParameter String value) {
+      FormSupport.checkCanConfigureCredentials(item);
+      return FormSupport.checkRegistry(value, true);
+    }
+
+    @POST
+    public ListBoxModel doFillCloudItems(@AncestorInPath Item item) {
+      FormSupport.checkCanConfigureCredentials(item);
+      return FormSupport.cloudItems();
+    }
+
+    /**
+     * "Test connection" after the permission check: builds the source from the form (reporting an invalid field)
+     * and logs in for real, from the controller.
+     */
+    static FormValidation testConnection(Item item, String registry, String cloud,
+        FormSupport.SourceFromForm source) {
+      FormSupport.checkCanConfigureCredentials(item);
+      return FormSupport.testLogin(registry, cloud, source);
+    }
+  }
+
+  /**
+   * For identities that are an Entra app registration (service principal, workload identity): also the tenant and
+   * client id fields.
+   */
+  public abstract static class AppRegistrationDescriptor extends AcrCredentialsDescriptor {
+
+    private final boolean idsOptional;
+
+    /** @param idsOptional whether blank tenant and client ids are accepted (they then come from the agent) */
+    protected AppRegistrationDescriptor(boolean idsOptional) {
+      this.idsOptional = idsOptional;
+    }
+
+    @POST
+    public FormValidation doCheckTenantId(@AncestorInPath Item item, @QueryParameter String value) {
+      FormSupport.checkCanConfigureCredentials(item);
+      return FormSupport.checkTenant(value, idsOptional);
+    }
+
+    @POST
+    public FormValidation doCheckClientId(@AncestorInPath Item item, @QueryParameter String value) {
+      FormSupport.checkCanConfigureCredentials(item);
+      return FormSupport.checkGuid("client (application) id", value, idsOptional);
+    }
   }
 
   /** What an agent receives: a username and a token that was valid when it was sent. */

@@ -141,15 +141,12 @@ public class AcrLoginBuildWrapper extends SimpleBuildWrapper {
 
     @POST
     public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
-      return FormSupport.credentialsItems(item, credentialsId);
+      return StepForms.credentialsIdItems(item, credentialsId);
     }
 
     @POST
     public FormValidation doCheckRegistry(@AncestorInPath Item item, @QueryParameter String value) {
-      if (!FormSupport.canConfigureJob(item)) {
-        return FormValidation.ok();
-      }
-      return FormSupport.checkRegistry(value, false);
+      return StepForms.checkRegistry(item, value);
     }
   }
 }

@@ -5,11 +5,8 @@ import hudson.EnvVars;
 import hudson.Extension;
 import hudson.FilePath;
 import hudson.console.ConsoleLogFilter;
-import hudson.model.Item;
 import hudson.model.Run;
 import hudson.model.TaskListener;
-import hudson.util.FormValidation;
-import hudson.util.ListBoxModel;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -21,12 +18,8 @@ import org.jenkinsci.plugins.workflow.steps.EnvironmentExpander;
 import org.jenkinsci.plugins.workflow.steps.GeneralNonBlockingStepExecution;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
-import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
-import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
-import org.kohsuke.stapler.QueryParameter;
-import org.kohsuke.stapler.verb.POST;
 
 /**
  * {@code acrLogin(registry: 'myregistry.azurecr.io', credentialsId: 'acr') { sh 'docker push ...' }}: logs in
@@ -71,8 +64,9 @@ public class AcrLoginStep extends Step {
 
     private final String registry;
     private final String credentialsId;
-    private String configDir;
-    private long refreshAt;
+    // Written by the CPS VM thread, the refresh timer and the cleanup callback; volatile for their visibility.
+    private volatile String configDir;
+    private volatile long refreshAt;
     private transient volatile ScheduledFuture<?> refresh;
 
     Execution(StepContext context, String registry, String credentialsId) {
@@ -196,7 +190,7 @@ public class AcrLoginStep extends Step {
   }
 
   @Extension
-  public static class DescriptorImpl extends StepDescriptor {
+  public static class DescriptorImpl extends AcrStepDescriptor {
 
     @Override
     public String getFunctionName() {
@@ -217,19 +211,6 @@ public class AcrLoginStep extends Step {
     @Override
     public Set<? extends Class<?>> getRequiredContext() {
       return Set.of(Run.class, TaskListener.class, FilePath.class, EnvVars.class);
-    }
-
-    @POST
-    public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
-      return FormSupport.credentialsItems(item, credentialsId);
-    }
-
-    @POST
-    public FormValidation doCheckRegistry(@AncestorInPath Item item, @QueryParameter String value) {
-      if (!FormSupport.canConfigureJob(item)) {
-        return FormValidation.ok();
-      }
-      return FormSupport.checkRegistry(value, false);
     }
   }
 }

@@ -68,7 +68,7 @@ public class AcrManagedIdentityCredentials extends AcrCredentials {
 
   @Extension
   @Symbol("acrManagedIdentity")
-  public static class DescriptorImpl extends BaseStandardCredentialsDescriptor {
+  public static class DescriptorImpl extends AcrCredentialsDescriptor {
 
     @NonNull
     @Override
@@ -93,8 +93,7 @@ public class AcrManagedIdentityCredentials extends AcrCredentials {
       FormSupport.checkCanConfigureCredentials(item);
       ManagedIdentityId type;
       try {
-        type = Util.fixEmptyAndTrim(identityType) == null
-            ? ManagedIdentityId.SYSTEM_ASSIGNED : ManagedIdentityId.valueOf(identityType);
+        type = typeOf(identityType);
       } catch (IllegalArgumentException e) {
         return FormValidation.error("Unknown identity type " + identityType);
       }
@@ -111,32 +110,18 @@ public class AcrManagedIdentityCredentials extends AcrCredentials {
       }
     }
 
-    @POST
-    public FormValidation doCheckRegistry(@AncestorInPath Item item, @QueryParameter String value) {
-      FormSupport.checkCanConfigureCredentials(item);
-      return FormSupport.checkRegistry(value, true);
-    }
-
-    @POST
-    public ListBoxModel doFillCloudItems(@AncestorInPath Item item) {
-      FormSupport.checkCanConfigureCredentials(item);
-      return FormSupport.cloudItems();
-    }
-
     /** Logs in from the controller with the controller's own identity (agents have their own). */
     @POST
     public FormValidation doTestConnection(@AncestorInPath Item item, @QueryParameter String identityType,
         @QueryParameter String identityId, @QueryParameter String registry, @QueryParameter String cloud) {
-      FormSupport.checkCanConfigureCredentials(item);
-      try {
-        ManagedIdentityId type = Util.fixEmptyAndTrim(identityType) == null
-            ? ManagedIdentityId.SYSTEM_ASSIGNED : ManagedIdentityId.valueOf(identityType);
-        CredentialSource source = MachineIdentity.managed(type, Util.fixEmptyAndTrim(identityId))
-            .toSource(System.getenv());
-        return FormSupport.testLogin(registry, cloud, source);
-      } catch (IllegalArgumentException e) {
-        return FormValidation.error(e.getMessage());
-      }
+      return testConnection(item, registry, cloud, () -> MachineIdentity.managed(typeOf(identityType),
+          Util.fixEmptyAndTrim(identityId)).toSource(System.getenv()));
+    }
+
+    /** Blank is the system-assigned identity; an unknown name fails with an {@link IllegalArgumentException}. */
+    private static ManagedIdentityId typeOf(String identityType) {
+      return Util.fixEmptyAndTrim(identityType) == null
+          ? ManagedIdentityId.SYSTEM_ASSIGNED : ManagedIdentityId.valueOf(identityType);
     }
   }
 }

@@ -8,7 +8,6 @@ import hudson.Extension;
 import hudson.Util;
 import hudson.model.Item;
 import hudson.util.FormValidation;
-import hudson.util.ListBoxModel;
 import hudson.util.Secret;
 import io.github.acrlogin.auth.ClientCertificate;
 import io.github.acrlogin.auth.CredentialSource;
@@ -126,36 +125,16 @@ public class AcrServicePrincipalCredentials extends AcrCredentials {
 
   @Extension
   @Symbol("acrServicePrincipal")
-  public static class DescriptorImpl extends BaseStandardCredentialsDescriptor {
+  public static class DescriptorImpl extends AppRegistrationDescriptor {
+
+    public DescriptorImpl() {
+      super(false);
+    }
 
     @NonNull
     @Override
     public String getDisplayName() {
       return "Azure Container Registry: service principal";
-    }
-
-    @POST
-    public FormValidation doCheckTenantId(@AncestorInPath Item item, @QueryParameter String value) {
-      FormSupport.checkCanConfigureCredentials(item);
-      return FormSupport.checkTenant(value, false);
-    }
-
-    @POST
-    public FormValidation doCheckClientId(@AncestorInPath Item item, @QueryParameter String value) {
-      FormSupport.checkCanConfigureCredentials(item);
-      return FormSupport.checkGuid("client (application) id", value, false);
-    }
-
-    @POST
-    public FormValidation doCheckRegistry(@AncestorInPath Item item, @QueryParameter String value) {
-      FormSupport.checkCanConfigureCredentials(item);
-      return FormSupport.checkRegistry(value, true);
-    }
-
-    @POST
-    public ListBoxModel doFillCloudItems(@AncestorInPath Item item) {
-      FormSupport.checkCanConfigureCredentials(item);
-      return FormSupport.cloudItems();
     }
 
     /** Logs in for real, from the controller. */
@@ -164,16 +143,9 @@ public class AcrServicePrincipalCredentials extends AcrCredentials {
         @QueryParameter String clientId, @QueryParameter Secret clientSecret, @QueryParameter String certificate,
         @QueryParameter Secret certificatePassword, @QueryParameter boolean sendCertificateChain,
         @QueryParameter String registry, @QueryParameter String cloud) {
-      FormSupport.checkCanConfigureCredentials(item);
-      CredentialSource source;
-      try {
-        source = sourceOf("(form)", tenantId, clientId, clientSecret,
-            Util.fixEmptyAndTrim(certificate) == null ? null : SecretBytes.fromString(certificate),
-            certificatePassword, sendCertificateChain);
-      } catch (IllegalArgumentException e) {
-        return FormValidation.error(e.getMessage());
-      }
-      return FormSupport.testLogin(registry, cloud, source);
+      return testConnection(item, registry, cloud, () -> sourceOf("(form)", tenantId, clientId, clientSecret,
+          Util.fixEmptyAndTrim(certificate) == null ? null : SecretBytes.fromString(certificate),
+          certificatePassword, sendCertificateChain));
     }
   }
 }

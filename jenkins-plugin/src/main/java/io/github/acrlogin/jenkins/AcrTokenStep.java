@@ -11,14 +11,11 @@ import hudson.model.Item;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.util.FormValidation;
-import hudson.util.ListBoxModel;
 import io.github.acrlogin.auth.Registry;
 import io.github.acrlogin.auth.Scope;
 import java.time.Instant;
-import java.util.Set;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
-import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
 import org.jenkinsci.plugins.workflow.steps.SynchronousNonBlockingStepExecution;
 import org.kohsuke.stapler.AncestorInPath;
@@ -105,7 +102,7 @@ public class AcrTokenStep extends Step {
   }
 
   @Extension
-  public static class DescriptorImpl extends StepDescriptor {
+  public static class DescriptorImpl extends AcrStepDescriptor {
 
     @Override
     public String getFunctionName() {
@@ -118,35 +115,19 @@ public class AcrTokenStep extends Step {
       return "Get an Azure Container Registry token";
     }
 
-    @Override
-    public Set<? extends Class<?>> getRequiredContext() {
-      return Set.of(Run.class, TaskListener.class, EnvVars.class);
-    }
-
-    @POST
-    public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
-      return FormSupport.credentialsItems(item, credentialsId);
-    }
-
-    @POST
-    public FormValidation doCheckRegistry(@AncestorInPath Item item, @QueryParameter String value) {
-      if (!FormSupport.canConfigureJob(item)) {
-        return FormValidation.ok();
-      }
-      return FormSupport.checkRegistry(value, false);
-    }
-
     @POST
     public FormValidation doCheckScope(@AncestorInPath Item item, @QueryParameter String value) {
-      if (!FormSupport.canConfigureJob(item) || Util.fixEmptyAndTrim(value) == null) {
-        return FormValidation.ok();
-      }
-      try {
-        Scope.parse(value);
-        return FormValidation.ok();
-      } catch (IllegalArgumentException e) {
-        return FormValidation.error(e.getMessage());
-      }
+      return StepForms.check(item, () -> {
+        if (Util.fixEmptyAndTrim(value) == null) {
+          return FormValidation.ok();
+        }
+        try {
+          Scope.parse(value);
+          return FormValidation.ok();
+        } catch (IllegalArgumentException e) {
+          return FormValidation.error(e.getMessage());
+        }
+      });
     }
   }
 }

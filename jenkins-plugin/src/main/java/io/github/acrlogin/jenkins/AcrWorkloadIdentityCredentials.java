@@ -7,10 +7,8 @@ import hudson.Extension;
 import hudson.Util;
 import hudson.model.Item;
 import hudson.util.FormValidation;
-import hudson.util.ListBoxModel;
 import io.github.acrlogin.auth.CredentialSource;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
@@ -33,7 +31,6 @@ import org.kohsuke.stapler.verb.POST;
 public class AcrWorkloadIdentityCredentials extends AcrCredentials {
 
   private static final long serialVersionUID = 1L;
-  private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final String tenantId;
   private final String clientId;
@@ -92,7 +89,11 @@ public class AcrWorkloadIdentityCredentials extends AcrCredentials {
 
   @Extension
   @Symbol("acrWorkloadIdentity")
-  public static class DescriptorImpl extends BaseStandardCredentialsDescriptor {
+  public static class DescriptorImpl extends AppRegistrationDescriptor {
+
+    public DescriptorImpl() {
+      super(true);
+    }
 
     @NonNull
     @Override
@@ -101,35 +102,11 @@ public class AcrWorkloadIdentityCredentials extends AcrCredentials {
     }
 
     @POST
-    public FormValidation doCheckTenantId(@AncestorInPath Item item, @QueryParameter String value) {
-      FormSupport.checkCanConfigureCredentials(item);
-      return FormSupport.checkTenant(value, true);
-    }
-
-    @POST
-    public FormValidation doCheckClientId(@AncestorInPath Item item, @QueryParameter String value) {
-      FormSupport.checkCanConfigureCredentials(item);
-      return FormSupport.checkGuid("client (application) id", value, true);
-    }
-
-    @POST
     public FormValidation doCheckTokenVariable(@AncestorInPath Item item, @QueryParameter String value) {
       FormSupport.checkCanConfigureCredentials(item);
       String v = Util.fixEmptyAndTrim(value);
-      return v == null || VARIABLE.matcher(v).matches() ? FormValidation.ok()
+      return v == null || FormSupport.isVariableName(v) ? FormValidation.ok()
           : FormValidation.error("An environment variable name: letters, digits and '_', e.g. OIDC_TOKEN");
-    }
-
-    @POST
-    public FormValidation doCheckRegistry(@AncestorInPath Item item, @QueryParameter String value) {
-      FormSupport.checkCanConfigureCredentials(item);
-      return FormSupport.checkRegistry(value, true);
-    }
-
-    @POST
-    public ListBoxModel doFillCloudItems(@AncestorInPath Item item) {
-      FormSupport.checkCanConfigureCredentials(item);
-      return FormSupport.cloudItems();
     }
 
     /** Logs in from the controller, reading the token file there (the controller's environment). */
@@ -137,14 +114,8 @@ public class AcrWorkloadIdentityCredentials extends AcrCredentials {
     public FormValidation doTestConnection(@AncestorInPath Item item, @QueryParameter String tenantId,
         @QueryParameter String clientId, @QueryParameter String tokenFile, @QueryParameter String registry,
         @QueryParameter String cloud) {
-      FormSupport.checkCanConfigureCredentials(item);
-      try {
-        CredentialSource source = MachineIdentity.workload(Util.fixEmptyAndTrim(tenantId),
-            Util.fixEmptyAndTrim(clientId), Util.fixEmptyAndTrim(tokenFile), null).toSource(System.getenv());
-        return FormSupport.testLogin(registry, cloud, source);
-      } catch (IllegalArgumentException e) {
-        return FormValidation.error(e.getMessage());
-      }
+      return testConnection(item, registry, cloud, () -> MachineIdentity.workload(Util.fixEmptyAndTrim(tenantId),
+          Util.fixEmptyAndTrim(clientId), Util.fixEmptyAndTrim(tokenFile), null).toSource(System.getenv()));
     }
   }
 }

@@ -2,12 +2,9 @@ package io.github.acrlogin.jenkins;
 
 import hudson.AbortException;
 import io.github.acrlogin.auth.AcrAuthException;
-import io.github.acrlogin.auth.AcrAuthenticator;
 import io.github.acrlogin.auth.AzureCloud;
-import io.github.acrlogin.auth.CredentialSource;
 import io.github.acrlogin.auth.DockerConfig;
 import io.github.acrlogin.auth.Registry;
-import io.github.acrlogin.auth.Scope;
 import java.io.IOException;
 import java.nio.file.Paths;
 import java.util.List;
@@ -55,18 +52,8 @@ final class AgentCalls {
       try {
         Registry registry = Registry.parse(loginServer, AzureCloud.named(cloud));
         // The authenticator is chosen by settings only: never key it by a (short-lived, secret) federated token.
-        Map<String, String> settings = new TreeMap<>(environment);
-        if (identity.tokenVariable() != null) {
-          settings.remove(identity.tokenVariable());
-        }
-        AcrAuthenticator acr = Authenticators.forEnvironment(settings);
-        CredentialSource source = identity.toSource(environment);
-        if (fresh) {
-          acr.invalidate(registry, source);
-        }
-        return scope == null
-            ? LoginResult.of(acr.login(registry, source))
-            : LoginResult.of(acr.accessToken(registry, source, List.of(Scope.parse(scope))));
+        return LoginResult.obtain(Authenticators.forEnvironment(identity.settingsOf(environment)), registry,
+            identity.toSource(environment), scope, fresh);
       } catch (AcrAuthException | IllegalArgumentException | IllegalStateException e) {
         throw new AbortException(e.getMessage());
       }

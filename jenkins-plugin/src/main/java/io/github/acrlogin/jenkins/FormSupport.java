@@ -21,12 +21,20 @@ import java.util.List;
 import java.util.regex.Pattern;
 import jenkins.model.Jenkins;
 
-/** Form helpers shared by the descriptors: permission checks, validation, list boxes, "Test connection". */
+/**
+ * Form helpers shared by the descriptors: permission checks, validation, list boxes, "Test connection".
+ *
+ * <p>The GUID and tenant patterns repeat shared-auth's checks in {@code CredentialSource} (which keeps them private
+ * and reports problems only when a source is built): here they give field-by-field feedback while typing.
+ */
 final class FormSupport {
 
-  private static final Pattern GUID =
+  /** Entra object, tenant, client and subscription ids. */
+  static final Pattern GUID =
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
   private static final Pattern TENANT_DOMAIN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]*\\.[A-Za-z]{2,}");
+  /** Names of environment variables (the federated token variable, withAcrToken's variable). */
+  private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private FormSupport() {}
 
@@ -98,6 +106,31 @@ final class FormSupport {
     }
     return GUID.matcher(v).matches() || TENANT_DOMAIN.matcher(v).matches() ? FormValidation.ok()
         : FormValidation.error("The tenant is a GUID or a domain such as contoso.onmicrosoft.com");
+  }
+
+  /** Whether {@code value} (not null) is an environment variable name such as {@code ACR_TOKEN}. */
+  static boolean isVariableName(String value) {
+    return VARIABLE.matcher(value).matches();
+  }
+
+  /** Builds a credential source from form fields; an invalid field fails with an {@link IllegalArgumentException}. */
+  @FunctionalInterface
+  interface SourceFromForm {
+    CredentialSource build();
+  }
+
+  /**
+   * "Test connection": builds the source from the form (an invalid field is reported as the form error), then logs
+   * in for real through {@link #testLogin(String, String, CredentialSource)}.
+   */
+  static FormValidation testLogin(String registryRef, String cloud, SourceFromForm source) {
+    CredentialSource s;
+    try {
+      s = source.build();
+    } catch (IllegalArgumentException e) {
+      return FormValidation.error(e.getMessage());
+    }
+    return testLogin(registryRef, cloud, s);
   }
 
   /** A real login from the controller through the JVM-wide authenticator. */

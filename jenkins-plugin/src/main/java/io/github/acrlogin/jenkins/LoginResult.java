@@ -1,11 +1,16 @@
 package io.github.acrlogin.jenkins;
 
 import io.github.acrlogin.auth.AccessToken;
+import io.github.acrlogin.auth.AcrAuthException;
+import io.github.acrlogin.auth.AcrAuthenticator;
+import io.github.acrlogin.auth.CredentialSource;
 import io.github.acrlogin.auth.Registry;
 import io.github.acrlogin.auth.RegistryLogin;
+import io.github.acrlogin.auth.Scope;
 import io.github.acrlogin.auth.Secret;
 import java.io.Serializable;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A registry login or token as it crosses the remoting channel from the agent that obtained it. It lives only in
@@ -27,6 +32,23 @@ final class LoginResult implements Serializable {
     this.username = username;
     this.password = password;
     this.expiresAt = expiresAt;
+  }
+
+  /**
+   * A registry login ({@code scope} null) or an access token for {@code scope}, from {@code acr} wherever it runs
+   * (controller or agent).
+   *
+   * @param fresh forget the cached token first
+   * @throws IllegalArgumentException when {@code scope} is malformed
+   */
+  static LoginResult obtain(AcrAuthenticator acr, Registry registry, CredentialSource source, String scope,
+      boolean fresh) throws AcrAuthException {
+    if (fresh) {
+      acr.invalidate(registry, source);
+    }
+    return scope == null
+        ? of(acr.login(registry, source))
+        : of(acr.accessToken(registry, source, List.of(Scope.parse(scope))));
   }
 
   static LoginResult of(RegistryLogin login) {

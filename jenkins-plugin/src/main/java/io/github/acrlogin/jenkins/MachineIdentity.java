@@ -5,6 +5,7 @@ import io.github.acrlogin.auth.CredentialSource.ManagedIdentityId;
 import java.io.Serializable;
 import java.nio.file.Paths;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A managed or workload identity as it travels to the agent that owns it: ids and paths only, never a secret
@@ -44,6 +45,31 @@ final class MachineIdentity implements Serializable {
   /** The variable holding the federated token, if the identity reads it from the environment. */
   String tokenVariable() {
     return tokenVariable;
+  }
+
+  /**
+   * What travels to the agent with this identity: the Azure-related variables of the step's environment (see
+   * {@link Authenticators#azureVariables}) plus, when the identity reads its federated token from a variable, that
+   * variable. Sent in a call, never persisted.
+   */
+  Map<String, String> variablesFor(Map<String, String> stepEnvironment) {
+    Map<String, String> vars = Authenticators.azureVariables(stepEnvironment);
+    if (tokenVariable != null && stepEnvironment.get(tokenVariable) != null) {
+      vars.put(tokenVariable, stepEnvironment.get(tokenVariable));
+    }
+    return vars;
+  }
+
+  /**
+   * The settings that choose the JVM-wide authenticator on the agent: {@code variables} without the federated
+   * token, so that an authenticator is never keyed by a short-lived secret.
+   */
+  Map<String, String> settingsOf(Map<String, String> variables) {
+    Map<String, String> settings = new TreeMap<>(variables);
+    if (tokenVariable != null) {
+      settings.remove(tokenVariable);
+    }
+    return settings;
   }
 
   /**

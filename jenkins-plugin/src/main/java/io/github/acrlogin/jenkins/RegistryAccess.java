@@ -8,15 +8,12 @@ import hudson.EnvVars;
 import hudson.FilePath;
 import hudson.model.Run;
 import io.github.acrlogin.auth.AcrAuthException;
-import io.github.acrlogin.auth.AcrAuthenticator;
 import io.github.acrlogin.auth.AzureCloud;
 import io.github.acrlogin.auth.CredentialSource;
 import io.github.acrlogin.auth.Registry;
 import io.github.acrlogin.auth.Scope;
 import io.github.acrlogin.auth.Secret;
 import java.io.IOException;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Turns (credentials id, registry) in the context of a run into a registry login or token, on the right machine:
@@ -96,21 +93,11 @@ final class RegistryAccess {
         throw new AbortException("Credentials '" + credential.getId() + "' are a managed or workload identity,"
             + " which belongs to the agent: use them inside node { } (the agent must be online)");
       }
-      Map<String, String> vars = Authenticators.azureVariables(env);
-      if (identity.tokenVariable() != null && env.get(identity.tokenVariable()) != null) {
-        vars.put(identity.tokenVariable(), env.get(identity.tokenVariable()));
-      }
-      return workspace.act(new AgentCalls.Obtain(identity, registry, vars, scope, fresh));
+      return workspace.act(new AgentCalls.Obtain(identity, registry, identity.variablesFor(env), scope, fresh));
     }
     try {
-      CredentialSource source = sourceOnController(credential, registry);
-      AcrAuthenticator acr = Authenticators.controller();
-      if (fresh) {
-        acr.invalidate(registry, source);
-      }
-      return scope == null
-          ? LoginResult.of(acr.login(registry, source))
-          : LoginResult.of(acr.accessToken(registry, source, List.of(Scope.parse(scope))));
+      return LoginResult.obtain(Authenticators.controller(), registry, sourceOnController(credential, registry), scope,
+          fresh);
     } catch (AcrAuthException | IllegalArgumentException | IllegalStateException e) {
       throw new AbortException(e.getMessage());
     }

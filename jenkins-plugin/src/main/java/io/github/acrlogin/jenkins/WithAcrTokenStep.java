@@ -10,9 +10,7 @@ import hudson.Util;
 import hudson.console.ConsoleLogFilter;
 import hudson.model.Item;
 import hudson.model.Run;
-import hudson.model.TaskListener;
 import hudson.util.FormValidation;
-import hudson.util.ListBoxModel;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +23,6 @@ import org.jenkinsci.plugins.workflow.steps.EnvironmentExpander;
 import org.jenkinsci.plugins.workflow.steps.GeneralNonBlockingStepExecution;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
-import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
@@ -107,7 +104,7 @@ public class WithAcrTokenStep extends Step {
     }
 
     private void begin() throws Exception {
-      if (variable == null || !variable.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      if (variable == null || !FormSupport.isVariableName(variable)) {
         throw new AbortException("withAcrToken needs variable: a name such as ACR_TOKEN");
       }
       StepContext c = getContext();
@@ -190,7 +187,7 @@ public class WithAcrTokenStep extends Step {
   }
 
   @Extension
-  public static class DescriptorImpl extends StepDescriptor {
+  public static class DescriptorImpl extends AcrStepDescriptor {
 
     @Override
     public String getFunctionName() {
@@ -208,31 +205,10 @@ public class WithAcrTokenStep extends Step {
       return true;
     }
 
-    @Override
-    public Set<? extends Class<?>> getRequiredContext() {
-      return Set.of(Run.class, TaskListener.class, EnvVars.class);
-    }
-
-    @POST
-    public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
-      return FormSupport.credentialsItems(item, credentialsId);
-    }
-
-    @POST
-    public FormValidation doCheckRegistry(@AncestorInPath Item item, @QueryParameter String value) {
-      if (!FormSupport.canConfigureJob(item)) {
-        return FormValidation.ok();
-      }
-      return FormSupport.checkRegistry(value, false);
-    }
-
     @POST
     public FormValidation doCheckVariable(@AncestorInPath Item item, @QueryParameter String value) {
-      if (!FormSupport.canConfigureJob(item)) {
-        return FormValidation.ok();
-      }
-      return value != null && value.matches("[A-Za-z_][A-Za-z0-9_]*") ? FormValidation.ok()
-          : FormValidation.error("A variable name such as ACR_TOKEN");
+      return StepForms.check(item, () -> value != null && FormSupport.isVariableName(value) ? FormValidation.ok()
+          : FormValidation.error("A variable name such as ACR_TOKEN"));
     }
   }
 }

@@ -82,7 +82,8 @@ class AcrAuthPolicyStepTest {
     WorkflowRun b = run("show-and-update",
         "def before = " + step("admin", "") + "\n"
             + "echo \"before=${before}\"\n"
-            + "def after = " + step("admin", ", resourceGroup: 'acr-login-it', update: 'disabled'") + "\n"
+            + "def after = " + step("admin", ", resourceGroup: '" + registry.resourceGroup() + "', update: 'disabled'")
+            + "\n"
             + "echo \"after=${after}\"\n",
         Result.SUCCESS);
 

@@ -1,6 +1,8 @@
 package io.github.acrlogin.jenkins;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudbees.plugins.credentials.CredentialsScope;
 import hudson.model.FreeStyleBuild;
@@ -12,6 +14,9 @@ import io.github.acrlogin.auth.Registry;
 import io.github.acrlogin.it.AcrTestBed;
 import io.github.acrlogin.it.Role;
 import io.github.acrlogin.it.ServicePrincipal;
+import io.github.acrlogin.it.Skopeo;
+import io.github.acrlogin.it.TestRegistry;
+import io.github.acrlogin.it.TinyImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,7 +30,7 @@ import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
 class AcrLoginBuildWrapperTest {
 
   private static AcrTestBed bed;
-  private static io.github.acrlogin.it.Registry registry;
+  private static TestRegistry registry;
 
   @BeforeAll
   static void startBed() {
@@ -45,14 +50,14 @@ class AcrLoginBuildWrapperTest {
   @Test
   void freestyleBuildPushesMasksAndCleansUp(JenkinsRule j, @TempDir Path tmp) throws Exception {
     AcrServicePrincipalCredentials c = servicePrincipal("sp");
-    Path image = TestBedSupport.tinyImage(tmp.resolve("image"));
+    TinyImage image = TinyImage.write(tmp.resolve("image"), "hello from a freestyle build\n");
     FreeStyleProject p = j.createFreeStyleProject();
     p.getBuildWrappersList().add(new AcrLoginBuildWrapper(registry.loginServer(), "sp"));
     p.getBuildersList().add(new Shell("set -eu\n"
         + "test \"$(stat -c %a \"$REGISTRY_AUTH_FILE\")\" = 600\n"
         + "cat \"$REGISTRY_AUTH_FILE\"\n"
         + "echo \"$DOCKER_CONFIG\" > configdir.txt\n"
-        + "skopeo copy --dest-cert-dir " + bed.certDir() + " dir:" + image
+        + "skopeo copy --preserve-digests --dest-cert-dir " + bed.certDir() + " dir:" + image.dir()
         + " \"docker://$ACR_LOGIN_SERVER/samples/hello:freestyle\"\n"));
     FreeStyleBuild b = j.buildAndAssertSuccess(p);
     String token = Authenticators.controller()
@@ -60,6 +65,12 @@ class AcrLoginBuildWrapperTest {
     j.assertLogNotContains(token, b);
     String dir = b.getWorkspace().child("configdir.txt").readToString().trim();
     assertFalse(Files.exists(Path.of(dir)), "config removed after the build");
+    // An independent client, outside Jenkins, finds exactly the image the build pushed.
+    Skopeo.Result inspect = new Skopeo(tmp).run("inspect", "--cert-dir", bed.certDir().toString(), "--creds",
+        "00000000-0000-0000-0000-000000000000:" + token,
+        "docker://" + registry.loginServer() + "/samples/hello:freestyle");
+    assertEquals(0, inspect.exit(), "skopeo inspect failed (exit " + inspect.exit() + ")");
+    assertTrue(inspect.output().contains(image.manifestDigest()), "the pushed manifest is the one written");
   }
 
   @Test

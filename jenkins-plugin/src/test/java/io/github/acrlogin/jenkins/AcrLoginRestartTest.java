@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.cloudbees.plugins.credentials.CredentialsScope;
 import hudson.util.Secret;
 import io.github.acrlogin.it.AcrTestBed;
-import io.github.acrlogin.it.Registry;
 import io.github.acrlogin.it.Role;
 import io.github.acrlogin.it.ServicePrincipal;
+import io.github.acrlogin.it.TestRegistry;
+import io.github.acrlogin.it.TinyImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
@@ -28,10 +29,10 @@ class AcrLoginRestartTest {
   @Test
   void aRunningBlockSurvivesARestart(@TempDir Path tmp) throws Throwable {
     AcrTestBed bed = TestBedSupport.bed();
-    Registry registry = bed.addRegistry("restartreg" + System.nanoTime() % 100000);
+    TestRegistry registry = bed.addRegistry("restartreg" + System.nanoTime() % 100000);
     ServicePrincipal sp = bed.addServicePrincipal();
     bed.grant(sp, registry, Role.ACR_PUSH);
-    Path image = TestBedSupport.tinyImage(tmp.resolve("image"));
+    TinyImage image = TinyImage.write(tmp.resolve("image"), "hello across a restart\n");
 
     sessions.then(j -> {
       AcrServicePrincipalCredentials c = new AcrServicePrincipalCredentials(CredentialsScope.GLOBAL, "sp", null,
@@ -42,7 +43,7 @@ class AcrLoginRestartTest {
       p.setDefinition(new CpsFlowDefinition("node('built-in') {\n"
           + "  acrLogin(registry: '" + registry.loginServer() + "', credentialsId: 'sp') {\n"
           + "    sh 'echo \"$DOCKER_CONFIG\" > configdir.txt; echo WAITING; while [ ! -f go ]; do sleep 1; done'\n"
-          + "    sh 'skopeo copy --dest-cert-dir " + bed.certDir() + " dir:" + image
+          + "    sh 'skopeo copy --preserve-digests --dest-cert-dir " + bed.certDir() + " dir:" + image.dir()
           + " \"docker://$ACR_LOGIN_SERVER/samples/hello:restart\" && echo PUSHED-AFTER-RESTART'\n"
           + "  }\n"
           + "}\n", true));

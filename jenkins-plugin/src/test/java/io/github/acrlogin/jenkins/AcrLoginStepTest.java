@@ -27,6 +27,8 @@ import io.github.acrlogin.it.RepositoryPermission;
 import io.github.acrlogin.it.RepositoryToken;
 import io.github.acrlogin.it.Role;
 import io.github.acrlogin.it.ServicePrincipal;
+import io.github.acrlogin.it.TestRegistry;
+import io.github.acrlogin.it.TinyImage;
 import io.github.acrlogin.it.WorkloadIdentity;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,15 +65,16 @@ class AcrLoginStepTest {
       + "  test \"$DOCKER_CONFIG/config.json\" = \"$REGISTRY_AUTH_FILE\"\n"
       + "  cat \"$REGISTRY_AUTH_FILE\"\n"
       + "  grep -o '\"auth\" *: *\"[^\"]*\"' \"$REGISTRY_AUTH_FILE\" | cut -d'\"' -f4 | base64 -d; echo\n"
-      + "  skopeo copy --dest-cert-dir \"$CERTS\" \"dir:$IMG\" \"docker://$ACR_LOGIN_SERVER/samples/hello:@TAG@\"\n"
+      + "  skopeo copy --preserve-digests --dest-cert-dir \"$CERTS\" \"dir:$IMG\""
+      + " \"docker://$ACR_LOGIN_SERVER/samples/hello:@TAG@\"\n"
       + "  skopeo inspect --cert-dir \"$CERTS\" \"docker://$ACR_LOGIN_SERVER/samples/hello:@TAG@\"\n"
       + "  echo \"$DOCKER_CONFIG\" > configdir.txt\n"
       + "'''\n";
 
   private static AcrTestBed bed;
-  private static io.github.acrlogin.it.Registry registry;
+  private static TestRegistry registry;
   private JenkinsRule j;
-  private Path image;
+  private TinyImage image;
 
   @BeforeAll
   static void startBed() {
@@ -82,12 +85,12 @@ class AcrLoginStepTest {
   @BeforeEach
   void setUp(JenkinsRule j, @TempDir Path tmp) throws Exception {
     this.j = j;
-    this.image = TestBedSupport.tinyImage(tmp.resolve("image"));
+    this.image = TinyImage.write(tmp.resolve("image"), "hello from jenkins\n");
   }
 
   private String pipeline(String node, String credentialsId, String tag, String extra) {
     return "node('" + node + "') {\n"
-        + "  withEnv(['CERTS=" + bed.certDir() + "', 'IMG=" + image + "']) {\n"
+        + "  withEnv(['CERTS=" + bed.certDir() + "', 'IMG=" + image.dir() + "']) {\n"
         + extra.replace("@BODY@", "acrLogin(registry: '" + registry.loginServer() + "', credentialsId: '"
             + credentialsId + "') {\n" + PUSH_AND_CHECK.replace("@TAG@", tag) + "}\n")
         + "  }\n"
@@ -127,6 +130,7 @@ class AcrLoginStepTest {
     j.assertLogNotContains(sp.requireSecret(), b);
     j.assertLogContains(TokenMaskingFilter.MASK, b);
     j.assertLogContains("acrLogin: logged in to " + registry.loginServer(), b);
+    j.assertLogContains(image.manifestDigest(), b); // skopeo inspect read back exactly what was pushed
   }
 
   @Test
@@ -236,7 +240,7 @@ class AcrLoginStepTest {
         + "  withCredentials([usernamePassword(credentialsId: 'sp-up', usernameVariable: 'U', passwordVariable: 'P')]) {\n"
         + "    sh '''set -eu\n"
         + "      test \"$U\" = 00000000-0000-0000-0000-000000000000\n"
-        + "      skopeo copy --dest-cert-dir " + bed.certDir() + " --dest-creds \"$U:$P\" dir:" + image
+        + "      skopeo copy --dest-cert-dir " + bed.certDir() + " --dest-creds \"$U:$P\" dir:" + image.dir()
         + " docker://" + registry.loginServer() + "/samples/hello:withcredentials\n"
         + "    '''\n"
         + "  }\n"

@@ -2,6 +2,7 @@ package io.github.acrlogin.maven;
 
 import io.github.acrlogin.auth.AcrAuthenticator;
 import io.github.acrlogin.auth.AuthEvent;
+import io.github.acrlogin.auth.AuthenticationAsArmPolicy;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.maven.plugin.logging.Log;
@@ -17,6 +18,7 @@ import org.apache.maven.plugin.logging.Log;
 final class Authenticators {
 
   private static final Map<String, AcrAuthenticator> BY_SETTINGS = new ConcurrentHashMap<>();
+  private static final Map<String, AuthenticationAsArmPolicy> POLICIES = new ConcurrentHashMap<>();
   private static final ThreadLocal<Log> CURRENT = new ThreadLocal<>();
   private static volatile Log fallback;
 
@@ -28,6 +30,18 @@ final class Authenticators {
     return BY_SETTINGS.computeIfAbsent(key, k -> AcrAuthenticator.builder()
         .clientName("maven")
         .environment(environment)
+        .listener(Authenticators::log)
+        .build());
+  }
+
+  /** The shared authentication-as-arm client for this environment, api-version and ARM endpoint. */
+  static AuthenticationAsArmPolicy policy(Map<String, String> environment, String apiVersion, String endpoint) {
+    String key = environment.hashCode() + "|" + apiVersion + "|" + endpoint;
+    return POLICIES.computeIfAbsent(key, k -> AuthenticationAsArmPolicy.builder()
+        .clientName("maven")
+        .environment(environment)
+        .apiVersion(apiVersion)
+        .resourceManagerEndpoint(endpoint)
         .listener(Authenticators::log)
         .build());
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.cloud.tools.jib.api.CacheDirectoryCreationException;
+import com.google.cloud.tools.jib.registry.credentials.CredentialRetrievalException;
 import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.ImageReference;
@@ -27,11 +28,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import javax.inject.Inject;
@@ -154,6 +155,8 @@ public class PushMojo extends AbstractAcrMojo {
       getLog().info("Skipping acr:push for " + project.getArtifactId() + ": packaging pom has no application");
       return;
     }
+    Timing timing = new Timing(getLog(), Boolean.parseBoolean(property("acr.timing")));
+    timing.mark("acr:push started");
     // 1. Everything that can be wrong in the configuration fails here, before any network call.
     Registry reg = resolveRegistry();
     String defaultRepository = project.getArtifactId().toLowerCase(java.util.Locale.ROOT);
@@ -173,19 +176,25 @@ public class PushMojo extends AbstractAcrMojo {
     var workDir = workingDirectory == null || workingDirectory.isBlank() ? null
         : PushConfig.unixPath(workingDirectory, "<workingDirectory> (acr.workingDirectory)");
     CredentialSource source = credentialSource(reg);
+    timing.mark("configuration validated");
 
-    // 2. Log in (one exchange per registry and identity in this JVM), before Jib, so auth failures get our remedies.
+    // 2. Log in (one exchange per registry and identity in this JVM) on a background thread, so that the Entra
+    // sign-in and the exchange overlap with Jib's start-up and layer building; Jib's credential retriever waits for
+    // it. An authentication failure still wins over whatever Jib then reports, so it keeps shared-auth's remedy.
     AcrAuthenticator acr = authenticator();
-    RegistryLogin login = acr.login(reg, source);
-    Redactor redactor = new Redactor().add(login.password().reveal());
-    RegistryImage targetImage = RegistryImage.named(target).addCredentialRetriever(() -> Optional.of(jib(login)));
+    Redactor redactor = new Redactor();
+    BackgroundLogin login = new BackgroundLogin(acr, reg, source, getLog(), timing);
+    RegistryImage targetImage = RegistryImage.named(target).addCredentialRetriever(() -> Optional.of(
+        jib(login.await(redactor))));
 
     RegistryImage baseImage = base.isScratch() ? null : RegistryImage.named(base);
     Registry baseRegistry = base.isScratch() ? null : acrRegistryOf(base, reg);
+    BackgroundLogin baseLogin = null;
     if (baseRegistry != null) {
-      RegistryLogin baseLogin = baseRegistry.equals(reg) ? login : acr.login(baseRegistry, source);
-      redactor.add(baseLogin.password().reveal());
-      baseImage.addCredentialRetriever(() -> Optional.of(jib(baseLogin)));
+      BackgroundLogin bl = baseRegistry.equals(reg) ? login
+          : new BackgroundLogin(acr, baseRegistry, source, getLog(), timing);
+      baseLogin = bl;
+      baseImage.addCredentialRetriever(() -> Optional.of(jib(bl.await(redactor))));
       getLog().debug("Base image " + base + " is in " + baseRegistry + ": pulling it with the same identity");
     }
 
@@ -236,12 +245,19 @@ public class PushMojo extends AbstractAcrMojo {
       getLog().info("Building " + target + " from " + (baseImage == null ? "scratch" : base) + " (main class "
           + main + ", " + platformSet.stream().map(p -> p.getOs() + "/" + p.getArchitecture())
           .collect(Collectors.joining(", ")) + ")");
+      timing.mark("Jib configured");
       container = builder.containerize(containerizer);
+      timing.mark("Jib finished");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new MojoExecutionException("Interrupted while pushing " + target);
     } catch (RegistryException | ExecutionException | IOException | CacheDirectoryCreationException
         | RuntimeException e) {
+      // A failed login explains the failure better than Jib's symptom of it.
+      login.rethrowFailure(redactor);
+      if (baseLogin != null) {
+        baseLogin.rethrowFailure(redactor);
+      }
       throw new JibFailures(acr, reg, source, target, redactor).explain(e);
     }
 
@@ -258,6 +274,66 @@ public class PushMojo extends AbstractAcrMojo {
   }
 
   // ------------------------------------------------------------------ Jib credentials
+
+  /**
+   * A registry login started on a daemon thread as soon as the configuration is known; {@link #await} hands it to
+   * Jib's credential retriever (which Jib calls when the registry first asks for authentication), or the
+   * {@link AcrAuthException} with its remedy. Events of the login go to the goal's log.
+   */
+  static final class BackgroundLogin {
+    private final CompletableFuture<RegistryLogin> future = new CompletableFuture<>();
+
+    BackgroundLogin(AcrAuthenticator acr, Registry registry, CredentialSource source,
+        org.apache.maven.plugin.logging.Log log, Timing timing) {
+      Thread t = new Thread(() -> {
+        Authenticators.attach(log);
+        try {
+          future.complete(acr.login(registry, source));
+          timing.mark("logged in to " + registry.loginServer());
+        } catch (Throwable e) {
+          future.completeExceptionally(e);
+        } finally {
+          Authenticators.detach();
+        }
+      }, "acr-login " + registry.loginServer());
+      t.setDaemon(true);
+      t.start();
+    }
+
+    /** Waits for the login; the credential's secret is added to {@code redactor} before Jib sees it. */
+    RegistryLogin await(Redactor redactor) throws CredentialRetrievalException {
+      try {
+        RegistryLogin login = future.get();
+        redactor.add(login.password().reveal());
+        return login;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CredentialRetrievalException(e);
+      } catch (ExecutionException e) {
+        throw new CredentialRetrievalException(e.getCause());
+      }
+    }
+
+    /** Throws the login's failure, waiting for it to end; returns when it succeeded. */
+    void rethrowFailure(Redactor redactor) throws AcrAuthException {
+      try {
+        redactor.add(future.get().password().reveal());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof AcrAuthException) {
+          throw (AcrAuthException) cause;
+        }
+        if (cause instanceof RuntimeException) {
+          throw (RuntimeException) cause;
+        }
+        if (cause instanceof Error) {
+          throw (Error) cause;
+        }
+      }
+    }
+  }
 
   /**
    * Jib's credential for a registry login. For an ACR refresh token we give Jib the user {@code <token>}
@@ -494,7 +570,7 @@ public class PushMojo extends AbstractAcrMojo {
 
   /** Removes the credentials handed to Jib from any text that leaves this goal. */
   static final class Redactor {
-    private final Map<String, Boolean> secrets = new LinkedHashMap<>();
+    private final Map<String, Boolean> secrets = new java.util.concurrent.ConcurrentHashMap<>();
 
     Redactor add(String secret) {
       if (secret != null && secret.length() >= 4) {

@@ -27,7 +27,11 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * {@code mvn acr:push} against {@code mvn jib:build} (jib-maven-plugin 3.5.2 given the same registry login: the
  * null-GUID user and an ACR refresh token) on the same sample application and test bed, for a cold push (new
  * repository) and a no-change re-push, alternating the two tools, and prints medians, ratios, the auth round trips
- * the emulator counted, and the size of acr-maven-plugin's runtime dependency closure.
+ * the emulator counted, and the size of acr-maven-plugin's runtime dependency closure. What is compared: the wall
+ * time of {@code mvn compile acr:push} (which signs in to Entra and exchanges the token itself) against
+ * {@code mvn compile jib:build} alone, and against jib:build plus the identity cost it needs first (the refresh
+ * token minted once with shared-auth, timed and counted by the emulator). A last acr:push with
+ * {@code -Dacr.timing=true} prints where its time goes.
  */
 @EnabledIfSystemProperty(named = "acr.bench", matches = "true")
 class PushBenchmarkIT {

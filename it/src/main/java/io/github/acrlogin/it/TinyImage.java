@@ -10,10 +10,19 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.zip.GZIPOutputStream;
 
-/** A one-layer OCI image written in skopeo's {@code dir:} layout, built from scratch for the tests. */
-record TinyImage(Path dir, String manifestDigest) {
+/**
+ * A one-layer OCI image written in skopeo's {@code dir:} layout, built from scratch for the tests: push it with
+ * {@code skopeo copy --preserve-digests dir:<dir> docker://...} and compare what the registry reports with
+ * {@link #manifestDigest()}. Part of the test bed's main sources so that other modules' tests (the Jenkins
+ * plugin's) can use it too.
+ *
+ * @param dir the directory holding the image
+ * @param manifestDigest {@code sha256:<hex>} of the manifest as written
+ */
+public record TinyImage(Path dir, String manifestDigest) {
 
-  static TinyImage write(Path dir, String content) throws IOException {
+  /** Writes an image whose only layer holds {@code hello.txt} with {@code content}; creates {@code dir}. */
+  public static TinyImage write(Path dir, String content) throws IOException {
     Files.createDirectories(dir);
     byte[] tar = tar("hello.txt", content.getBytes(StandardCharsets.UTF_8));
     ByteArrayOutputStream gz = new ByteArrayOutputStream();
@@ -66,6 +75,7 @@ record TinyImage(Path dir, String manifestDigest) {
     System.arraycopy(bytes, 0, buf, offset, bytes.length);
   }
 
+  /** Lowercase hex SHA-256 of {@code bytes}. */
   static String sha256(byte[] bytes) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs skopeo, the independent client, isolated from the user's own auth files and policy. */
+/**
+ * Runs skopeo, the independent client, isolated from the user's own auth files and policy. Part of the test
+ * bed's main sources so that other modules' tests (the Jenkins plugin's) can use it too.
+ */
 public final class Skopeo {
   private final Path home;
   private final Path policy;
@@ -36,7 +39,7 @@ public final class Skopeo {
     Process p = pb.redirectOutput(out.toFile()).start();
     if (!p.waitFor(90, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new AssertionError("skopeo did not finish in 90 s");
+      throw new IOException("skopeo did not finish in 90 s");
     }
     return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
   }
