@@ -13,6 +13,6 @@ tr ':' '\n' < it/target/plugin-classpath.txt | grep -v '^$' > it/target/plugin-c
 JARS=$(wc -l < it/target/plugin-closure.txt)
 BYTES=$(xargs du -cb < it/target/plugin-closure.txt | tail -1 | cut -f1)
 PLUGIN=$(du -b maven-plugin/target/acr-maven-plugin-*.jar | head -1 | cut -f1)
-mvn -B -o -pl it verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=PushBenchmarkIT \
-    -Dacr.bench=true -Dacr.bench.runs="$RUNS" | grep '\[bench\]' || true
+mvn -B -o -pl it verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=PushBenchmark \
+    -Dacr.bench.runs="$RUNS" | grep '\[bench\]' || true
 awk -v j="$JARS" -v b="$BYTES" -v p="$PLUGIN" 'BEGIN { printf "[bench] acr-maven-plugin closure: plugin jar %.0f KiB + %d dependency jars, %.1f MiB\n", p/1024, j, b/1048576 }'

@@ -87,9 +87,7 @@ final class Authenticators {
     if (p == null) {
       synchronized (Authenticators.class) {
         if (controllerPolicy == null) {
-          Map<String, String> env = new LinkedHashMap<>(System.getenv());
-          env.putAll(environmentOverride);
-          controllerPolicy = buildPolicy(env, resourceManagerEndpointOverride);
+          controllerPolicy = buildPolicy(controller(), resourceManagerEndpointOverride);
         }
         p = controllerPolicy;
       }
@@ -109,7 +107,8 @@ final class Authenticators {
     key.putAll(environmentOverride);
     Map<String, String> cacheKey = new TreeMap<>(key);
     cacheKey.put("\0endpoint", String.valueOf(resourceManagerEndpoint));
-    return POLICY_BY_ENVIRONMENT.computeIfAbsent(cacheKey, k -> buildPolicy(key, resourceManagerEndpoint));
+    return POLICY_BY_ENVIRONMENT.computeIfAbsent(cacheKey,
+        k -> buildPolicy(BY_ENVIRONMENT.computeIfAbsent(key, Authenticators::build), resourceManagerEndpoint));
   }
 
   /** The ARM endpoint override of the tests, or null; travels with agent calls. */
@@ -117,17 +116,11 @@ final class Authenticators {
     return resourceManagerEndpointOverride;
   }
 
-  private static AuthenticationAsArmPolicy buildPolicy(Map<String, String> environment, String endpoint) {
-    AuthenticationAsArmPolicy.Builder b = AuthenticationAsArmPolicy.builder()
-        .clientName(CLIENT_NAME)
-        .environment(environment)
-        .listener(Authenticators::log);
+  /** The policy client shares the authenticator's transport, Entra credentials and settings. */
+  private static AuthenticationAsArmPolicy buildPolicy(AcrAuthenticator authenticator, String endpoint) {
+    AuthenticationAsArmPolicy.Builder b = AuthenticationAsArmPolicy.builder(authenticator);
     if (endpoint != null) {
       b.resourceManagerEndpoint(endpoint);
-    }
-    HttpSettings http = httpOverride;
-    if (http != null) {
-      b.http(http);
     }
     return b.build();
   }

@@ -37,12 +37,9 @@ final class Authenticators {
   /** The shared authentication-as-arm client for this environment, api-version and ARM endpoint. */
   static AuthenticationAsArmPolicy policy(Map<String, String> environment, String apiVersion, String endpoint) {
     String key = environment.hashCode() + "|" + apiVersion + "|" + endpoint;
-    return POLICIES.computeIfAbsent(key, k -> AuthenticationAsArmPolicy.builder()
-        .clientName("maven")
-        .environment(environment)
+    return POLICIES.computeIfAbsent(key, k -> AuthenticationAsArmPolicy.builder(get(environment))
         .apiVersion(apiVersion)
         .resourceManagerEndpoint(endpoint)
-        .listener(Authenticators::log)
         .build());
   }
 

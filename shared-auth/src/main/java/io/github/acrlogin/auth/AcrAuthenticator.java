@@ -46,6 +46,8 @@ public final class AcrAuthenticator {
   private final Clock clock;
   private final Consumer<AuthEvent> listener;
   private final String clientName;
+  private final Transport transport;
+  private final RetryPolicy retry;
   private final TokenServiceClient tokenService;
   private final EntraTokens entra;
   private final Map<Registry, Challenge> challenges = new ConcurrentHashMap<>();
@@ -56,8 +58,8 @@ public final class AcrAuthenticator {
     this.clock = b.clock;
     this.listener = b.listener;
     this.clientName = b.clientName;
-    Transport transport = new Transport(b.http, b.environment);
-    RetryPolicy retry = RetryPolicy.defaults(clock).withMaxTotal(b.maxRetryTime);
+    this.transport = new Transport(b.http, b.environment);
+    this.retry = RetryPolicy.defaults(clock).withMaxTotal(b.maxRetryTime);
     this.tokenService = new TokenServiceClient(transport, retry, clientName, listener);
     this.entra = new EntraTokens(transport.azureHttpClient(), b.environment);
     this.logins = new TokenCache<>(clock, Timed::expiresAt, listener);
@@ -112,6 +114,27 @@ public final class AcrAuthenticator {
   /** The value sent as {@code X-Meta-Source-Client} for this registry, e.g. {@code azure/jenkins}. */
   public String telemetryFor(Registry registry) {
     return registry.cloud().telemetryPrefix() + "/" + clientName;
+  }
+
+  // Shared with AuthenticationAsArmPolicy, which reuses this authenticator's transport and Entra credentials.
+  Transport transport() {
+    return transport;
+  }
+
+  RetryPolicy retryPolicy() {
+    return retry;
+  }
+
+  EntraTokens entraTokens() {
+    return entra;
+  }
+
+  Consumer<AuthEvent> listener() {
+    return listener;
+  }
+
+  String clientName() {
+    return clientName;
   }
 
   // ---------------------------------------------------------------- the flows

@@ -4,14 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.github.acrlogin.auth.internal.EntraTokens;
 import io.github.acrlogin.auth.internal.ResourceManagerClient;
 import io.github.acrlogin.auth.internal.RetryPolicy;
-import io.github.acrlogin.auth.internal.Transport;
 import java.net.URI;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -29,14 +24,15 @@ import java.util.regex.Pattern;
  * the registries that the subscription, or one of its resource groups, lists for the identity.
  *
  * <pre>{@code
- * AuthenticationAsArmPolicy policy = AuthenticationAsArmPolicy.builder().clientName("maven").build();
+ * AuthenticationAsArmPolicy policy = AuthenticationAsArmPolicy.builder(acr).build(); // acr: the AcrAuthenticator
  * if (policy.show(registry, source, subscriptionId, Optional.empty()).acceptsArmTokens()) {
  *   policy.update(registry, source, subscriptionId, Optional.empty(), AuthAsArmStatus.DISABLED);
  * }
  * }</pre>
  *
  * <p>A change applies to new token exchanges: refresh tokens that a registry issued before it keep working
- * until they expire (about three hours). Thread-safe; share one instance per process.
+ * until they expire (about three hours). Thread-safe. It uses its authenticator's transport, Entra credentials,
+ * retry budget, listener and client name, so it is configured where the authenticator is.
  */
 public final class AuthenticationAsArmPolicy {
 
@@ -59,18 +55,17 @@ public final class AuthenticationAsArmPolicy {
   private final String endpointOverride;
 
   private AuthenticationAsArmPolicy(Builder b) {
-    this.listener = b.listener;
+    this.listener = b.acr.listener();
     this.apiVersion = b.apiVersion;
     this.endpointOverride = b.resourceManagerEndpoint;
-    Transport transport = new Transport(b.http, b.environment);
-    RetryPolicy retry = b.retry != null ? b.retry : RetryPolicy.defaults(b.clock).withMaxTotal(b.maxRetryTime);
-    this.arm = new ResourceManagerClient(transport, retry, b.sleeper, b.clientName, listener);
-    this.entra = new EntraTokens(transport.azureHttpClient(), b.environment);
+    RetryPolicy retry = b.retry != null ? b.retry : b.acr.retryPolicy();
+    this.arm = new ResourceManagerClient(b.acr.transport(), retry, b.sleeper, b.acr.clientName(), listener);
+    this.entra = b.acr.entraTokens();
   }
 
-  /** Starts a client with defaults: JVM trust store, process environment, the cloud's ARM endpoint. */
-  public static Builder builder() {
-    return new Builder();
+  /** Starts a client that works through {@code authenticator}; ARM endpoint: the registry cloud's. */
+  public static Builder builder(AcrAuthenticator authenticator) {
+    return new Builder(Objects.requireNonNull(authenticator, "authenticator"));
   }
 
   /** The api-version sent to ARM. */
@@ -198,51 +193,14 @@ public final class AuthenticationAsArmPolicy {
 
   /** Configures an {@link AuthenticationAsArmPolicy}; {@link #build()} reports every invalid setting at once. */
   public static final class Builder {
-    private HttpSettings http = HttpSettings.defaults();
-    private Map<String, String> environment;
-    private Clock clock = Clock.systemUTC();
-    private Consumer<AuthEvent> listener = AuthEvent.IGNORE;
-    private String clientName = "acr-login";
-    private Duration maxRetryTime = Duration.ofSeconds(60);
+    private final AcrAuthenticator acr;
     private String apiVersion = DEFAULT_API_VERSION;
     private String resourceManagerEndpoint;
     private RetryPolicy retry;
     private RetryPolicy.Sleeper sleeper = d -> Thread.sleep(d.toMillis());
 
-    private Builder() {}
-
-    public Builder http(HttpSettings http) {
-      this.http = Objects.requireNonNull(http, "http");
-      return this;
-    }
-
-    /** Environment variables to read (AZURE_*, proxies); defaults to the process environment. */
-    public Builder environment(Map<String, String> environment) {
-      this.environment = new LinkedHashMap<>(Objects.requireNonNull(environment, "environment"));
-      return this;
-    }
-
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /** Receives log events (never containing secrets). */
-    public Builder listener(Consumer<AuthEvent> listener) {
-      this.listener = Objects.requireNonNull(listener, "listener");
-      return this;
-    }
-
-    /** Who is calling, for {@code X-Meta-Source-Client}: {@code jenkins}, {@code maven}, ... */
-    public Builder clientName(String clientName) {
-      this.clientName = clientName;
-      return this;
-    }
-
-    /** The longest time spent retrying throttled or failing ARM calls (default 60 s). */
-    public Builder maxRetryTime(Duration maxRetryTime) {
-      this.maxRetryTime = maxRetryTime;
-      return this;
+    private Builder(AcrAuthenticator acr) {
+      this.acr = acr;
     }
 
     /** The {@code api-version} of the registry resource; default {@link #DEFAULT_API_VERSION}. */
@@ -272,12 +230,6 @@ public final class AuthenticationAsArmPolicy {
      */
     public AuthenticationAsArmPolicy build() {
       List<String> problems = new ArrayList<>();
-      if (clientName == null || !clientName.matches("[a-z0-9][a-z0-9./-]*")) {
-        problems.add("client name must be lowercase letters, digits, '.', '-' or '/' (e.g. jenkins)");
-      }
-      if (maxRetryTime == null || maxRetryTime.isNegative()) {
-        problems.add("max retry time must be zero or positive");
-      }
       if (apiVersion == null || !API_VERSION.matcher(apiVersion).matches()) {
         problems.add("api-version '" + apiVersion + "' is not of the form 2025-04-01 or 2023-11-01-preview");
       }
@@ -297,9 +249,6 @@ public final class AuthenticationAsArmPolicy {
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException("Invalid authentication-as-arm client settings: "
             + String.join("; ", problems));
-      }
-      if (environment == null) {
-        environment = new LinkedHashMap<>(System.getenv());
       }
       return new AuthenticationAsArmPolicy(this);
     }

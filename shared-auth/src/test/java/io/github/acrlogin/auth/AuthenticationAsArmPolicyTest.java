@@ -51,11 +51,12 @@ class AuthenticationAsArmPolicyTest {
   }
 
   AuthenticationAsArmPolicy client(String apiVersion) {
-    return AuthenticationAsArmPolicy.builder()
-        .http(HttpSettings.builder().plainHttpOnLoopback(true).build())
-        .environment(Map.of())
-        .clientName("test")
-        .listener(events::add)
+    return AuthenticationAsArmPolicy.builder(AcrAuthenticator.builder()
+            .http(HttpSettings.builder().plainHttpOnLoopback(true).build())
+            .environment(Map.of())
+            .clientName("test")
+            .listener(events::add)
+            .build())
         .apiVersion(apiVersion)
         .resourceManagerEndpoint(arm.origin())
         .retryPolicy(RetryPolicy.builder().maxAttempts(3).sleeper(d -> { }).build(), d -> { })
@@ -312,16 +313,17 @@ class AuthenticationAsArmPolicyTest {
 
   @Test
   void builderReportsEveryInvalidSettingAtOnce() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AuthenticationAsArmPolicy.builder()
-        .clientName("Bad Name").apiVersion("latest").resourceManagerEndpoint("ftp://x/y").build());
-    assertTrue(e.getMessage().contains("client name"), e.getMessage());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AuthenticationAsArmPolicy
+        .builder(AcrAuthenticator.builder().environment(Map.of()).build())
+        .apiVersion("latest").resourceManagerEndpoint("ftp://x/y").build());
     assertTrue(e.getMessage().contains("api-version 'latest'"), e.getMessage());
     assertTrue(e.getMessage().contains("resource manager endpoint 'ftp://x/y'"), e.getMessage());
   }
 
   @Test
   void theEndpointDefaultsToTheCloudsResourceManagerEndpointWhichDefaultsToItsArmAudience() {
-    AuthenticationAsArmPolicy defaults = AuthenticationAsArmPolicy.builder().environment(Map.of()).build();
+    AuthenticationAsArmPolicy defaults =
+        AuthenticationAsArmPolicy.builder(AcrAuthenticator.builder().environment(Map.of()).build()).build();
     assertEquals("https://management.azure.com", defaults.resourceManagerEndpoint(registry));
     assertEquals("https://management.usgovcloudapi.net",
         defaults.resourceManagerEndpoint(Registry.parse("myregistry.azurecr.us")));

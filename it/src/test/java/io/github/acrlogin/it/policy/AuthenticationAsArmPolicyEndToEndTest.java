@@ -83,12 +83,7 @@ class AuthenticationAsArmPolicyEndToEndTest {
   }
 
   private AuthenticationAsArmPolicy policy() {
-    return AuthenticationAsArmPolicy.builder()
-        .http(HttpSettings.builder().sslContext(bed.sslContext()).build())
-        .environment(environment())
-        .clientName("acr-login-it")
-        .listener(events::add)
-        .build();
+    return AuthenticationAsArmPolicy.builder(authenticator()).build();
   }
 
   private AcrAuthenticator authenticator() {

@@ -20,10 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Benchmark, not a test (no assertions; run by it/bench/push-benchmark.sh with -Dacr.bench=true): times
+ * Benchmark, not a test (no assertions; its name keeps it out of the failsafe run; it/bench/push-benchmark.sh runs it by name): times
  * {@code mvn acr:push} against {@code mvn jib:build} (jib-maven-plugin 3.5.2 given the same registry login: the
  * null-GUID user and an ACR refresh token) on the same sample application and test bed, for a cold push (new
  * repository) and a no-change re-push, alternating the two tools, and prints medians, ratios, the auth round trips
@@ -33,8 +32,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * token minted once with shared-auth, timed and counted by the emulator). A last acr:push with
  * {@code -Dacr.timing=true} prints where its time goes.
  */
-@EnabledIfSystemProperty(named = "acr.bench", matches = "true")
-class PushBenchmarkIT {
+class PushBenchmark {
 
   static final Path PROJECTS = AcrMavenPluginIT.PROJECTS;
   static final List<Endpoint> AUTH = List.of(Endpoint.ENTRA_TOKEN, Endpoint.INSTANCE_DISCOVERY,
