@@ -85,6 +85,8 @@ public final class CredentialSource {
   private final TokenCredential entraCredential;
   private final String description;
   private final String username;
+  // Computed once: the source is immutable, and the key is read on every (cached) login.
+  private volatile String cacheKey;
 
   private CredentialSource(Builder b) {
     this.kind = b.kind;
@@ -305,6 +307,15 @@ public final class CredentialSource {
    * caches. Contains no secret.
    */
   public String cacheKey() {
+    String key = cacheKey;
+    if (key == null) {
+      key = computeCacheKey();
+      cacheKey = key;
+    }
+    return key;
+  }
+
+  private String computeCacheKey() {
     MessageDigest sha;
     try {
       sha = MessageDigest.getInstance("SHA-256");

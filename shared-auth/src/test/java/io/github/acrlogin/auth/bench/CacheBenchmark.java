@@ -1,6 +1,10 @@
 package io.github.acrlogin.auth.bench;
 
 import io.github.acrlogin.auth.AcrAuthException;
+import io.github.acrlogin.auth.AcrAuthenticator;
+import io.github.acrlogin.auth.CredentialSource;
+import io.github.acrlogin.auth.HttpSettings;
+import io.github.acrlogin.auth.internal.TokenServiceFake;
 import io.github.acrlogin.auth.AuthEvent;
 import io.github.acrlogin.auth.Reason;
 import io.github.acrlogin.auth.Registry;
@@ -10,15 +14,18 @@ import io.github.acrlogin.auth.internal.TokenCache;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
+import reactor.core.publisher.Mono;
 
 /**
  * A benchmark harness, not a test: it prints numbers and asserts nothing.
@@ -37,7 +44,8 @@ import java.util.function.Supplier;
  *     -Dexec.mainClass=io.github.acrlogin.auth.bench.CacheBenchmark
  * </pre>
  *
- * <p>Each measured system is a {@link Subject}; to measure another one (e.g. the whole authenticator against a
+ * <p>Each measured system is a {@link Subject}: the token cache alone, and the whole authenticator against the
+ * in-process fake of ACR's token service. To measure another one (e.g. the authenticator against a
  * fake token service), add a {@code Supplier<Subject>} to {@link #subjects()}.
  */
 public final class CacheBenchmark {
@@ -74,11 +82,12 @@ public final class CacheBenchmark {
       throughput(subject);
       coldCallers(subject);
     }
+    AuthenticatorSubject.shutdown();
   }
 
   /** The systems measured; each supplier yields a fresh, cold one. */
   static List<Supplier<Subject>> subjects() {
-    return List.of(() -> new TokenCacheSubject(Duration.ofMillis(EXCHANGE_MILLIS)));
+    return List.of(() -> new TokenCacheSubject(Duration.ofMillis(EXCHANGE_MILLIS)), AuthenticatorSubject::new);
   }
 
   // ------------------------------------------------------------------ (a) throughput
@@ -144,7 +153,7 @@ public final class CacheBenchmark {
   // ------------------------------------------------------------------ (b) cold callers
 
   static void coldCallers(Supplier<Subject> fresh) throws Exception {
-    System.out.println("exchanges per N concurrent cold callers (" + EXCHANGE_MILLIS + " ms exchange):");
+    System.out.println("exchanges per N concurrent cold callers (released together on a cold key):");
     for (int n : COLD_CALLERS) {
       Subject subject = fresh.get();
       CountDownLatch ready = new CountDownLatch(n);
@@ -215,6 +224,71 @@ public final class CacheBenchmark {
     @Override
     public int exchanges() {
       return exchanges.get();
+    }
+  }
+
+  /**
+   * The whole {@link AcrAuthenticator#login} path (cache, challenge, Entra hop through a caller-supplied
+   * credential, exchange over HTTP) against the in-process fake of ACR's token service on 127.0.0.1.
+   */
+  static final class AuthenticatorSubject implements Subject {
+    private static TokenServiceFake acr;
+    private final AcrAuthenticator authenticator;
+    private final CredentialSource source;
+    private final int exchangesBefore;
+
+    AuthenticatorSubject() {
+      TokenServiceFake fake = fake();
+      this.exchangesBefore = fake.requests("/oauth2/exchange").size();
+      this.authenticator = AcrAuthenticator.builder()
+          .http(HttpSettings.builder().plainHttpOnLoopback(true).build())
+          .environment(Map.of())
+          .clientName("benchmark")
+          .build();
+      String entra = jwt("{\"tid\":\"bench\",\"exp\":" + (Instant.now().getEpochSecond() + 3600) + "}");
+      this.source = CredentialSource.entraCredential(request -> Mono.just(new com.azure.core.credential.AccessToken(
+          entra, OffsetDateTime.now().plusHours(1))), "benchmark identity");
+    }
+
+    private static synchronized TokenServiceFake fake() {
+      if (acr == null) {
+        try {
+          acr = new TokenServiceFake();
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        acr.on("/v2/", TokenServiceFake.Reply.json(401, "{}").with("WWW-Authenticate", acr.bearerChallenge()));
+        acr.on("/oauth2/exchange", TokenServiceFake.Reply.json(200, "{\"refresh_token\":\""
+            + jwt("{\"exp\":" + (Instant.now().getEpochSecond() + 3 * 3600) + "}") + "\"}"));
+      }
+      return acr;
+    }
+
+    static synchronized void shutdown() {
+      if (acr != null) {
+        acr.close();
+      }
+    }
+
+    private static String jwt(String claims) {
+      java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+      return b64.encodeToString("{\"alg\":\"none\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "."
+          + b64.encodeToString(claims.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + ".sig";
+    }
+
+    @Override
+    public String name() {
+      return "AcrAuthenticator.login (fake ACR on 127.0.0.1, real HTTP for challenge and exchange)";
+    }
+
+    @Override
+    public Object login() throws AcrAuthException {
+      return authenticator.login(acr.registry(), source);
+    }
+
+    @Override
+    public int exchanges() {
+      return acr.requests("/oauth2/exchange").size() - exchangesBefore;
     }
   }
 }
