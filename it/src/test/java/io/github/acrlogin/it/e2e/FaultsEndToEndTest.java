@@ -233,4 +233,38 @@ class FaultsEndToEndTest {
       Thread.currentThread().interrupt();
     }
   }
+
+  @Test
+  @Order(6)
+  void aSixthConcurrentPushBeyondAcrsLimitIsThrottledThenProceedsInsteadOfFailing() throws Exception {
+    // Seed 003: about 5 concurrent pushes per registry, beyond that 429. Six repositories ask for push tokens
+    // at once; the emulator admits five and answers the sixth 429 with Retry-After (the window, 2 s).
+    AcrAuthenticator acr = E2e.authenticator(bed, watch);
+    acr.login(registry, source); // one login first, so the six calls race only for push grants
+    bed.counters().reset();
+    bed.faults().limitConcurrentPushes(5, Duration.ofSeconds(2));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<java.util.concurrent.Future<AccessToken>> tokens = new java.util.ArrayList<>();
+    for (int i = 1; i <= 6; i++) {
+      Scope scope = Scope.push("faults/concurrent" + i);
+      tokens.add(pool.submit(() -> {
+        go.await();
+        return acr.accessToken(registry, source, List.of(scope));
+      }));
+    }
+    long start = System.nanoTime();
+    go.countDown();
+    for (int i = 0; i < 6; i++) {
+      AccessToken token = tokens.get(i).get();
+      watch.secret(token.token().reveal());
+      assertTrue(token.scopes().contains(Scope.push("faults/concurrent" + (i + 1))), "granted " + token.scopes());
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    pool.shutdown();
+    // Six grants plus exactly one throttled attempt that was retried after Retry-After.
+    assertEquals(7, bed.counters().count(Endpoint.ACR_TOKEN, sp.clientId()), bed.counters().toString());
+    assertTrue(took.toMillis() >= 1_500, "the sixth waited for the window as Retry-After asked, took " + took);
+    assertTrue(took.toSeconds() < 30, "within the retry budget, took " + took);
+  }
 }
