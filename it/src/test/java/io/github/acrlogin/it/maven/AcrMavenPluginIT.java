@@ -68,9 +68,25 @@ class AcrMavenPluginIT {
   }
 
   @AfterAll
-  static void stopBed() {
+  static void stopBed() throws IOException {
     if (bed != null) {
       bed.close();
+    }
+    deleteWork();
+  }
+
+  /**
+   * Removes the work directory: its settings files, token files, Docker configs and build logs hold the bed's
+   * throwaway secrets, and no file with a secret is left behind (keep it with {@code -Dacr.it.keepWorkDir=true}).
+   */
+  static void deleteWork() throws IOException {
+    if (Boolean.getBoolean("acr.it.keepWorkDir") || !Files.exists(WORK)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> files = Files.walk(WORK)) {
+      for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
     }
   }
 

@@ -38,10 +38,11 @@ class AuthPolicyIT {
   }
 
   @AfterAll
-  static void stopBed() {
+  static void stopBed() throws java.io.IOException {
     if (bed != null) {
       bed.close();
     }
+    AcrMavenPluginIT.deleteWork();
   }
 
   /** A fresh registry (authentication-as-arm enabled, Azure's default): Contributor for admin, AcrPush for pusher. */
