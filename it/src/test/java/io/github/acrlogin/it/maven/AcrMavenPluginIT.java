@@ -144,6 +144,48 @@ class AcrMavenPluginIT {
   }
 
   @Test
+  void servicePrincipalWithAPfxCertificateFromSettingsPushes() throws Exception {
+    io.github.acrlogin.it.ServicePrincipal certSp = bed.addServicePrincipal(s -> s.secret(false).certificate(true));
+    bed.grant(certSp, registry, Role.ACR_PUSH);
+    io.github.acrlogin.it.TestCertificate cert = certSp.certificate().orElseThrow();
+    // settings.xml: <privateKey> is the certificate file, <passphrase> its (encrypted) password.
+    String server = "<server><id>" + registry.loginServer() + "</id><username>" + certSp.clientId()
+        + "</username><privateKey>" + cert.pfxFile() + "</privateKey><passphrase>" + encrypt(cert.pfxPassword())
+        + "</passphrase></server>";
+    MavenRun.Result r = mvn(settings(server))
+        .goals("compile", "acr:push")
+        .property("acr.auth.method", "service-principal")
+        .property("acr.auth.tenantId", certSp.tenantId())
+        .property("acr.repository", "hello-cert")
+        .in(PROJECTS.resolve("hello"), "sp-certificate");
+    assertTrue(r.succeeded(), r::toString);
+    assertEquals(registry.loginServer() + "/hello-cert:1.0.0", pushResult(r.projectDir()).get("image").asText());
+    assertFalse(r.log().contains(cert.pfxPassword()), "certificate password in the log");
+  }
+
+  @Test
+  void aBaseImageInTheRegistryIsPulledWithTheSameIdentity() throws Exception {
+    // The registry allows no anonymous pull: building on an image of its own only works if the plugin
+    // authenticates the base image pull too.
+    String settings = settings(server(registry.loginServer(), pusher.clientId(), encrypt(pusher.requireSecret())));
+    MavenRun.Result base = mvn(settings).goals("compile", "acr:push")
+        .property("acr.auth.method", "service-principal").property("acr.auth.tenantId", pusher.tenantId())
+        .property("acr.repository", "base/runtime")
+        .in(PROJECTS.resolve("hello"), "base-image-first");
+    assertTrue(base.succeeded(), base::toString);
+    String baseImage = registry.loginServer() + "/base/runtime:1.0.0";
+
+    MavenRun.Result r = mvn(settings).goals("compile", "acr:push")
+        .property("acr.auth.method", "service-principal").property("acr.auth.tenantId", pusher.tenantId())
+        .property("acr.repository", "on-acr-base")
+        .property("sample.from", baseImage) // the sample's <from>; a POM element wins over -Dacr.from
+        .in(PROJECTS.resolve("hello"), "base-image-from-acr");
+    assertTrue(r.succeeded(), r::toString);
+    assertTrue(r.log().contains(baseImage), "built from the registry's own image: " + r);
+    assertEquals(registry.loginServer() + "/on-acr-base:1.0.0", pushResult(r.projectDir()).get("image").asText());
+  }
+
+  @Test
   void repositoryTokenPushes() throws Exception {
     RepositoryToken token = bed.addRepositoryToken(registry, "ci-push",
         Map.of("hello-token", Set.of(RepositoryPermission.CONTENT_READ, RepositoryPermission.CONTENT_WRITE)));
