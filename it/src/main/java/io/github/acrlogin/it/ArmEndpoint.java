@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -205,8 +204,7 @@ final class ArmEndpoint {
     if (node == null || !node.isObject()) {
       return null;
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
       if (e.getKey().equalsIgnoreCase(name)) {
         return e.getValue();
       }
