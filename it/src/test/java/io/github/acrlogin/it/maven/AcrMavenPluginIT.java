@@ -366,8 +366,11 @@ class AcrMavenPluginIT {
     MavenRun.deleteTree(sample);
     MavenRun.copyTree(PROJECTS.resolve("hello"), sample);
     Path pom = sample.resolve("pom.xml");
-    Files.writeString(pom, Files.readString(pom).replace("<from>scratch</from>",
-        "<from>scratch</from><auth><method>service-principal</method><clientSecret>pom-secret-123</clientSecret></auth>"));
+    String original = Files.readString(pom);
+    String anchor = "<from>${sample.from}</from>";
+    assertTrue(original.contains(anchor), "the sample still configures <from> as the test expects");
+    Files.writeString(pom, original.replace(anchor,
+        anchor + "<auth><method>service-principal</method><clientSecret>pom-secret-123</clientSecret></auth>"));
     MavenRun.Result r = mvn(settings("")).goals("compile", "acr:push").in(sample, "secret-in-pom");
     assertFalse(r.succeeded(), r::toString);
     assertTrue(r.log().contains("<auth><clientSecret> is a secret written in the POM"), r::toString);
