@@ -42,7 +42,7 @@ public final class AzureEmulator implements AutoCloseable {
   private final Directory directory = new Directory();
   private final Counters counters = new Counters();
   private final FaultControls faults = new FaultControls(Clock.systemUTC());
-  private final String identityHeader = HexFormat.of().formatHex(RANDOM.generateSeed(16));
+  private final String identityHeader = newIdentityHeader();
   private final SigningKey entraKey = TestCa.selfSigned("emulated Entra ID token signing");
   private final SigningKey federationKey = TestCa.selfSigned("emulated OIDC issuer");
   private final SigningKey acrAccessKey = TestCa.selfSigned("emulated ACR access token signing");
@@ -342,5 +342,12 @@ public final class AzureEmulator implements AutoCloseable {
   public void close() {
     server.stop(0);
     executor.shutdownNow();
+  }
+
+  // nextBytes, not generateSeed: generateSeed may block on an entropy-starved CI machine.
+  private static String newIdentityHeader() {
+    byte[] bytes = new byte[16];
+    RANDOM.nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
   }
 }

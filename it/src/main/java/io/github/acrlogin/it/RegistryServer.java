@@ -85,7 +85,7 @@ public final class RegistryServer implements AutoCloseable {
   }
 
   private static String config(TestCa ca, AzureEmulator emulator, String loginServer, Path storage) {
-    String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+    String secret = HexFormat.of().formatHex(randomBytes(16));
     return String.join("\n",
         "version: 0.1",
         "log:",
@@ -208,5 +208,12 @@ public final class RegistryServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  // nextBytes, not generateSeed: generateSeed may block on an entropy-starved CI machine.
+  private static byte[] randomBytes(int length) {
+    byte[] bytes = new byte[length];
+    new SecureRandom().nextBytes(bytes);
+    return bytes;
   }
 }

@@ -135,13 +135,14 @@ public class AcrAuthPolicyStep extends Step {
     Registry registry = RegistryAccess.registry(registryRef, credential);
     AcrCredentials acr = (AcrCredentials) credential;
     String status;
-    if (RegistryAccess.onAgent(credential)) {
+    // Same test as RegistryAccess.onAgent(credential), on the @CheckForNull value itself (SpotBugs).
+    MachineIdentity identity = acr.machineIdentity();
+    if (identity != null) {
       FilePath workspace = c.get(FilePath.class);
       if (workspace == null || workspace.getChannel() == null) {
         throw new AbortException("Credentials '" + credentialsId + "' are a managed or workload identity, which"
             + " belongs to the agent: use acrAuthPolicy inside node { } (the agent must be online)");
       }
-      MachineIdentity identity = acr.machineIdentity();
       status = workspace.act(new OnAgent(identity, registry, identity.variablesFor(c.get(EnvVars.class)),
           subscriptionId, resourceGroup, wanted == null ? null : wanted.value(),
           Authenticators.resourceManagerEndpointOverride()));

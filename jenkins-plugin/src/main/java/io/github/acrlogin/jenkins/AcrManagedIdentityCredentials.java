@@ -56,6 +56,7 @@ public class AcrManagedIdentityCredentials extends AcrCredentials {
     this.identityId = Util.fixEmptyAndTrim(identityId);
   }
 
+  @NonNull // never null here, unlike AcrCredentials#machineIdentity (keeps SpotBugs from inheriting @CheckForNull)
   @Override
   MachineIdentity machineIdentity() {
     return MachineIdentity.managed(getIdentityType(), identityId);

@@ -77,6 +77,7 @@ public class AcrWorkloadIdentityCredentials extends AcrCredentials {
     this.tokenVariable = Util.fixEmptyAndTrim(tokenVariable);
   }
 
+  @NonNull // never null here, unlike AcrCredentials#machineIdentity (keeps SpotBugs from inheriting @CheckForNull)
   @Override
   MachineIdentity machineIdentity() {
     return MachineIdentity.workload(tenantId, clientId, tokenFile, tokenVariable);

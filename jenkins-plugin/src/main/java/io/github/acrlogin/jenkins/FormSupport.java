@@ -54,15 +54,18 @@ final class FormSupport {
   /** ACR credentials and plain username/password credentials that the job may use. */
   static ListBoxModel credentialsItems(@CheckForNull Item context, @CheckForNull String current) {
     StandardListBoxModel result = new StandardListBoxModel();
+    // includeCurrentValue takes a @NonNull String (it treats null and "" alike); fixNull keeps SpotBugs from
+    // reporting NP_PARAMETER_MUST_BE_NONNULL_BUT_MARKED_AS_NULLABLE for our @CheckForNull parameter.
+    String currentValue = Util.fixNull(current);
     if (!canConfigureJob(context)) {
-      return result.includeCurrentValue(current);
+      return result.includeCurrentValue(currentValue);
     }
     return result
         .includeEmptyValue()
         .includeMatchingAs(
             context instanceof Queue.Task ? Tasks.getAuthenticationOf2((Queue.Task) context) : ACL.SYSTEM2,
             context, StandardUsernamePasswordCredentials.class, List.of(), CredentialsMatchers.always())
-        .includeCurrentValue(current);
+        .includeCurrentValue(currentValue);
   }
 
   static ListBoxModel cloudItems() {

@@ -87,8 +87,11 @@ final class RegistryAccess {
   private static LoginResult obtain(StandardUsernamePasswordCredentials credential, Registry registry,
       @CheckForNull FilePath workspace, EnvVars env, @CheckForNull String scope, boolean fresh)
       throws IOException, InterruptedException {
-    if (onAgent(credential)) {
-      MachineIdentity identity = ((AcrCredentials) credential).machineIdentity();
+    // Same test as onAgent(credential), on the value itself: machineIdentity() is @CheckForNull, and SpotBugs
+    // (NP_NULL_ON_SOME_PATH_FROM_RETURN_VALUE) does not see that onAgent() already checked it.
+    MachineIdentity identity =
+        credential instanceof AcrCredentials ? ((AcrCredentials) credential).machineIdentity() : null;
+    if (identity != null) {
       if (workspace == null || workspace.getChannel() == null) {
         throw new AbortException("Credentials '" + credential.getId() + "' are a managed or workload identity,"
             + " which belongs to the agent: use them inside node { } (the agent must be online)");

@@ -61,7 +61,7 @@ final class TokenMaskingFilter extends ConsoleLogFilter implements Serializable 
   private final String charsetName;
 
   private TokenMaskingFilter(Collection<String> secrets, String runId, Charset charset) {
-    this.salt = new SecureRandom().generateSeed(16);
+    this.salt = salt(16);
     this.digests = new HashSet<>();
     this.lengths = new TreeSet<>();
     for (String s : secrets) {
@@ -178,5 +178,12 @@ final class TokenMaskingFilter extends ConsoleLogFilter implements Serializable 
       super.close();
       out.close();
     }
+  }
+
+  // nextBytes, not generateSeed: generateSeed may block on an entropy-starved CI agent.
+  private static byte[] salt(int length) {
+    byte[] salt = new byte[length];
+    new SecureRandom().nextBytes(salt);
+    return salt;
   }
 }

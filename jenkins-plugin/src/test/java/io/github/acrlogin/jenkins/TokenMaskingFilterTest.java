@@ -3,6 +3,7 @@ package io.github.acrlogin.jenkins;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import hudson.model.AbstractBuild;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectOutputStream;
 import java.io.OutputStream;
@@ -19,7 +20,9 @@ class TokenMaskingFilterTest {
 
   private static String filter(TokenMaskingFilter f, String text) throws Exception {
     ByteArrayOutputStream sink = new ByteArrayOutputStream();
-    try (OutputStream out = f.decorateLogger(null, sink)) {
+    // Typed null: ConsoleLogFilter overloads decorateLogger for AbstractBuild, Run and Computer, so a bare null is
+    // ambiguous. Pipeline (TaskListenerDecorator, BodyInvoker's MergedFilter) calls the AbstractBuild one with null.
+    try (OutputStream out = f.decorateLogger((AbstractBuild<?, ?>) null, sink)) {
       out.write(text.getBytes(StandardCharsets.UTF_8));
     }
     return sink.toString(StandardCharsets.UTF_8);

@@ -70,7 +70,7 @@ public final class CredentialSource {
           + "userassignedidentities/[^/]+");
   private static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,49}");
   // Per-JVM salt: cache keys are stable within the process and meaningless outside it.
-  private static final byte[] SALT = new SecureRandom().generateSeed(16);
+  private static final byte[] SALT = salt(16);
 
   private final Kind kind;
   private final Audience audience;
@@ -461,5 +461,12 @@ public final class CredentialSource {
       }
       return new CredentialSource(this);
     }
+  }
+
+  // nextBytes, not generateSeed: generateSeed may block on an entropy-starved CI agent.
+  private static byte[] salt(int length) {
+    byte[] salt = new byte[length];
+    new SecureRandom().nextBytes(salt);
+    return salt;
   }
 }
