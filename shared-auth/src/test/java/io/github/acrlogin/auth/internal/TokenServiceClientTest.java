@@ -210,24 +210,35 @@ class TokenServiceClientTest {
 
   @Test
   void discoverOverHttpsToAPlainHttpServerFailsWithTls() throws Exception {
-    // A plain-HTTP server that answers whatever it receives (here: a TLS ClientHello) with an HTTP error.
+    // A plain-HTTP server that answers whatever it receives (here: a TLS ClientHello) with an HTTP error. It
+    // reads the whole ClientHello record before answering: closing with unread bytes would reset the connection,
+    // which the client rightly treats as a (retryable) network error rather than a TLS one.
     try (ServerSocket plain = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
       Thread answer = new Thread(() -> {
-        try (java.net.Socket s = plain.accept()) {
-          s.getInputStream().read(new byte[512]);
-          s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-          s.getOutputStream().flush();
-        } catch (IOException e) {
-          // The client gave up.
+        while (!plain.isClosed()) {
+          try (java.net.Socket s = plain.accept()) {
+            java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+            byte[] header = new byte[5];
+            in.readFully(header); // TLS record header: type, version (2), length (2)
+            in.readFully(new byte[((header[3] & 0xff) << 8) | (header[4] & 0xff)]);
+            s.getOutputStream().write(
+                "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            s.shutdownOutput();
+            s.setSoTimeout(5_000);
+            in.transferTo(java.io.OutputStream.nullOutputStream()); // until the client closes
+          } catch (IOException e) {
+            // The client gave up, or the test closed the socket.
+          }
         }
       });
+      answer.setDaemon(true);
       answer.start();
       Registry r = Registry.parse("127.0.0.1:" + plain.getLocalPort());
       AcrAuthException e = fails(Reason.TLS, () -> client(HttpSettings.defaults()).discover(r, SP));
       assertTrue(e.detail().orElseThrow().startsWith("TLS with https://127.0.0.1:" + plain.getLocalPort() + " failed: SSL"),
           e.detail().orElseThrow());
       assertEquals(List.of(), sleeper.slept, "TLS failures are not retried");
-      answer.join(5000);
     }
   }
 
