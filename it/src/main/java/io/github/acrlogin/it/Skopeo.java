@@ -28,6 +28,11 @@ public final class Skopeo {
 
   /** Runs {@code skopeo --policy <ours> args...}; the output may hold credentials: never print it whole. */
   public Result run(String... args) throws IOException, InterruptedException {
+    return run(Map.of(), args);
+  }
+
+  /** As {@link #run(String...)}, with extra environment variables (e.g. a PATH holding a credential helper). */
+  public Result run(Map<String, String> extraEnvironment, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("skopeo", "--policy", policy.toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
@@ -35,6 +40,7 @@ public final class Skopeo {
     env.put("HOME", home.toString());
     env.put("REGISTRY_AUTH_FILE", home.resolve("auth.json").toString());
     env.put("XDG_RUNTIME_DIR", home.toString());
+    env.putAll(extraEnvironment);
     Path out = home.resolve("out-" + System.nanoTime() + ".txt");
     Process p = pb.redirectOutput(out.toFile()).start();
     if (!p.waitFor(90, TimeUnit.SECONDS)) {
