@@ -109,12 +109,9 @@ public final class AcrAuthenticator {
     LoginKey key = new LoginKey(source.cacheKey(), registry);
     logins.invalidate(key);
     accessTokens.invalidateIf(k -> k.login.equals(key));
+    challenges.remove(registry); // the registry may have moved its token service
   }
 
-  /** The value sent as {@code X-Meta-Source-Client} for this registry, e.g. {@code azure/jenkins}. */
-  public String telemetryFor(Registry registry) {
-    return registry.cloud().telemetryPrefix() + "/" + clientName;
-  }
 
   // Shared with AuthenticationAsArmPolicy, which reuses this authenticator's transport and Entra credentials.
   Transport transport() {
@@ -179,21 +176,30 @@ public final class AcrAuthenticator {
       token = tokenService.basicAccessToken(registry, challenge, source.username().orElseThrow(),
           source.secret().orElseThrow(), wanted, source);
     } else {
-      RegistryLogin login = login(registry, source);
+      LoginKey key = new LoginKey(source.cacheKey(), registry);
+      Timed<RegistryLogin> login = logins.get(key, () -> freshLogin(registry, source));
       try {
-        token = tokenService.accessToken(registry, challenge, login.password(), wanted, source);
+        token = tokenService.accessToken(registry, challenge, login.value.password(), wanted, source);
       } catch (AcrAuthException e) {
         if (e.reason() != Reason.TOKEN_REJECTED) {
           throw withAudienceHint(e, source);
         }
-        // The refresh token was revoked or expired early: log in once more, then give up.
+        // The refresh token was revoked or expired early: log in once more, then give up. Only this stale
+        // login is dropped, so concurrent callers do not throw away each other's fresh one.
         listener.accept(AuthEvent.debug("Refresh token for " + registry + " rejected; logging in again"));
-        logins.invalidate(new LoginKey(source.cacheKey(), registry));
-        login = login(registry, source);
-        token = tokenService.accessToken(registry, challenge, login.password(), wanted, source);
+        logins.invalidate(key, login);
+        login = logins.get(key, () -> freshLogin(registry, source));
+        token = tokenService.accessToken(registry, challenge, login.value.password(), wanted, source);
       }
     }
-    Jwt jwt = Jwt.decode(token.reveal());
+    Jwt jwt;
+    try {
+      jwt = Jwt.decode(token.reveal());
+    } catch (IllegalArgumentException notAJwt) {
+      throw AcrAuthException.because(Reason.PROTOCOL).operation("ACR access token").registry(registry.loginServer())
+          .scope(wanted.stream().map(Scope::toString).collect(Collectors.joining(" "))).source(source.toString())
+          .detail("the access token is not a JWT, so its grants and expiry cannot be read").failed();
+    }
     Set<Scope> granted = jwt.access();
     List<String> missing = new ArrayList<>();
     for (Scope s : wanted) {

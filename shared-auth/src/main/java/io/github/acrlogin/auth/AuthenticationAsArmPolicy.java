@@ -43,8 +43,6 @@ public final class AuthenticationAsArmPolicy {
    */
   public static final String DEFAULT_API_VERSION = "2025-04-01";
 
-  private static final Pattern GUID =
-      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
   private static final Pattern RESOURCE_GROUP = Pattern.compile("[-\\w._()]{1,90}");
   private static final Pattern API_VERSION = Pattern.compile("\\d{4}-\\d{2}-\\d{2}(-preview)?");
 
@@ -137,7 +135,7 @@ public final class AuthenticationAsArmPolicy {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(resourceGroup, "resourceGroup");
     List<String> problems = new ArrayList<>();
-    if (subscriptionId == null || !GUID.matcher(subscriptionId.trim()).matches()) {
+    if (!CredentialSource.isGuid(subscriptionId)) {
       problems.add("subscription id '" + (subscriptionId == null ? "" : subscriptionId.trim())
           + "' is not a GUID (see az account show --query id)");
     }

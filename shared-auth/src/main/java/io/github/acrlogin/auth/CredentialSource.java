@@ -85,6 +85,8 @@ public final class CredentialSource {
   private final TokenCredential entraCredential;
   private final String description;
   private final String username;
+  private static final java.util.concurrent.atomic.AtomicLong INSTANCES = new java.util.concurrent.atomic.AtomicLong();
+  private final long instanceId = INSTANCES.incrementAndGet();
   // Computed once: the source is immutable, and the key is read on every (cached) login.
   private volatile String cacheKey;
 
@@ -330,10 +332,9 @@ public final class CredentialSource {
       sha.update(certificate.keyMaterial());
     }
     String digest = Base64.getUrlEncoder().withoutPadding().encodeToString(sha.digest()).substring(0, 22);
-    String identity =
-        entraCredential != null
-            ? "credential@" + System.identityHashCode(entraCredential)
-            : assertionSupplier != null ? "supplier@" + System.identityHashCode(assertionSupplier) : "";
+    // Caller-supplied credentials and assertion suppliers are opaque: each source holding one is its own identity
+    // (identityHashCode is not unique, and two sources must never share tokens by accident).
+    String identity = entraCredential != null || assertionSupplier != null ? "opaque#" + instanceId : "";
     return String.join(
         "|",
         kind.name(),
@@ -374,6 +375,16 @@ public final class CredentialSource {
   }
 
   // ---------------------------------------------------------------- validation
+
+  /** True for a GUID such as {@code 00000000-1111-2222-3333-444444444444} (client, object, subscription ids). */
+  public static boolean isGuid(String value) {
+    return value != null && GUID.matcher(value.trim()).matches();
+  }
+
+  /** True for a tenant id: a GUID or a domain such as {@code contoso.onmicrosoft.com}. */
+  public static boolean isTenantId(String value) {
+    return value != null && (isGuid(value) || TENANT_DOMAIN.matcher(value.trim()).matches());
+  }
 
   private static String tenant(String tenantId, List<String> problems) {
     if (tenantId == null || tenantId.isBlank()) {

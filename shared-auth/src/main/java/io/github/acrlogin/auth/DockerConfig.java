@@ -26,10 +26,8 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 
@@ -79,7 +77,9 @@ public final class DockerConfig {
   // Fields that would compete with the fresh "auth" (Docker prefers identitytoken, for one).
   private static final Set<String> COMPETING_FIELDS =
       Set.of("identitytoken", "registrytoken", "username", "password");
-  private static final Map<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
+  // Striped by path: writers of one file serialise, and the set stays fixed however many directories a
+  // long-running Jenkins agent writes (one per build).
+  private static final ReentrantLock[] LOCKS = newLocks(64);
 
   private DockerConfig() {}
 
@@ -196,7 +196,7 @@ public final class DockerConfig {
   /** Reads {@code directory/config.json}, applies {@code edit} and writes it back atomically. */
   private static Path update(Path directory, Edit edit) throws IOException {
     Path file = target(directory);
-    ReentrantLock lock = LOCKS.computeIfAbsent(file.toAbsolutePath().normalize(), p -> new ReentrantLock());
+    ReentrantLock lock = LOCKS[Math.floorMod(file.toAbsolutePath().normalize().hashCode(), LOCKS.length)];
     lock.lock();
     try {
       ObjectNode root = readObject(file);
@@ -269,9 +269,18 @@ public final class DockerConfig {
   }
 
   /**
-   * Replaces {@code file} with {@code content}: written to a 0600 temporary file in the same directory, then
-   * moved over the old one (atomically where the file system allows).
+   * Replaces {@code file} with {@code content}, readable by its owner only: written to a 0600 temporary file in
+   * the same directory, then moved over the old one (atomically where the file system allows), so no other user
+   * ever sees it and a failed write leaves the old file intact. For any file that holds a token.
    */
+  public static void writePrivate(Path file, byte[] content) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    if (dir != null) {
+      Files.createDirectories(dir);
+    }
+    writeAtomically(file, content);
+  }
+
   static void writeAtomically(Path file, byte[] content) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     FileAttribute<?>[] attrs =
@@ -353,5 +362,13 @@ public final class DockerConfig {
     }
     node.remove(doomed);
     return !doomed.isEmpty();
+  }
+
+  private static ReentrantLock[] newLocks(int n) {
+    ReentrantLock[] locks = new ReentrantLock[n];
+    for (int i = 0; i < n; i++) {
+      locks[i] = new ReentrantLock();
+    }
+    return locks;
   }
 }

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -283,10 +284,33 @@ public final class DockerCredentialHelper {
             .detail(e.getMessage())
             .failed();
       }
+      if (!isAcrLoginServer(registry, env)) {
+        // Docker may ask a global credsStore about any registry: never send an Azure identity's token to one
+        // that is not ACR. The caller answers "not found" and Docker goes on anonymously.
+        throw AcrAuthException.because(Reason.NOT_ACR).operation(CLIENT_NAME).registry(registry.loginServer())
+            .detail("not an Azure container registry login server (add custom domains to ACR_LOGIN_SERVERS)")
+            .failed();
+      }
       AcrAuthenticator authenticator =
           AcrAuthenticator.builder().environment(env).clientName(CLIENT_NAME).listener(events).build();
       return authenticator.login(registry, source);
     };
+  }
+
+  /**
+   * True for login servers of the known clouds ({@code *.azurecr.io}, {@code .cn}, {@code .us}), loopback test
+   * registries, and the custom-domain login servers listed (comma-separated) in {@code ACR_LOGIN_SERVERS}.
+   */
+  static boolean isAcrLoginServer(Registry registry, Map<String, String> env) {
+    String loginServer = registry.loginServer();
+    String host = loginServer.contains(":") ? loginServer.substring(0, loginServer.lastIndexOf(':')) : loginServer;
+    if (registry.isLoopback()
+        || AzureCloud.knownClouds().stream().anyMatch(c -> host.endsWith(c.loginServerSuffix()))) {
+      return true;
+    }
+    return Arrays.stream(env.getOrDefault("ACR_LOGIN_SERVERS", "").split(","))
+        .map(String::trim)
+        .anyMatch(s -> !s.isEmpty() && s.toLowerCase(Locale.ROOT).equals(loginServer));
   }
 
   /**

@@ -49,13 +49,13 @@ public enum Reason {
       "the registry granted less access than requested",
       "assign a role that allows it (AcrPush for push, AcrDelete for delete) or widen the token's scope map"),
   TOKEN_REJECTED(
-      "the registry rejected the ACR token (expired or revoked)",
+      "the token was rejected (expired or revoked)",
       "log in again; if it persists, check the registry's token settings and the machine's clock"),
   THROTTLED(
-      "the registry kept answering 429 Too Many Requests",
+      "the service kept answering 429 Too Many Requests",
       "retry later or reduce concurrent pushes/pulls (ACR allows about 5 concurrent pushes per registry)"),
   SERVICE_UNAVAILABLE(
-      "the registry's token service kept failing (5xx)",
+      "the service kept failing (5xx)",
       "retry later; check https://status.azure.com for the region"),
   UNREACHABLE(
       "the registry could not be reached",

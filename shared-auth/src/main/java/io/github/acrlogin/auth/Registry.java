@@ -121,9 +121,11 @@ public final class Registry {
   }
 
   private static IllegalArgumentException invalid(String reference, String why) {
+    // Never echo credentials someone put in the address (https://user:password@host).
+    String shown = reference == null ? "" : reference.trim().replaceAll("^([a-zA-Z]+://)?[^/@]*@", "$1****@");
     return new IllegalArgumentException(
         "Invalid registry '"
-            + (reference == null ? "" : reference.trim())
+            + shown
             + "': "
             + why
             + ". Use a registry name or login server, e.g. myregistry or myregistry.azurecr.io");

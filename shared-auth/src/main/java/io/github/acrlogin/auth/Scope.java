@@ -31,11 +31,14 @@ public final class Scope implements Comparable<Scope> {
   private final String type;
   private final String name;
   private final Set<String> actions;
+  // The wire form, computed once: scopes are cache keys, compared and hashed on every cached lookup.
+  private final String wire;
 
   private Scope(String type, String name, Set<String> actions) {
     this.type = type;
     this.name = name;
     this.actions = Collections.unmodifiableSet(actions);
+    this.wire = type + ":" + name + ":" + String.join(",", actions);
   }
 
   /** {@code repository:<name>:pull}: the least that reading an image needs. */
@@ -158,22 +161,22 @@ public final class Scope implements Comparable<Scope> {
   /** The scope in wire format, e.g. {@code repository:samples/hello:pull,push}. */
   @Override
   public String toString() {
-    return type + ":" + name + ":" + String.join(",", actions);
+    return wire;
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Scope && o.toString().equals(toString());
+    return o instanceof Scope && ((Scope) o).wire.equals(wire);
   }
 
   @Override
   public int hashCode() {
-    return toString().hashCode();
+    return wire.hashCode();
   }
 
   @Override
   public int compareTo(Scope o) {
-    return toString().compareTo(o.toString());
+    return wire.compareTo(o.wire);
   }
 
   /** Parses several scopes, space- or argument-separated. */

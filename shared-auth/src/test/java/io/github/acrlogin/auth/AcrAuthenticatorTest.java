@@ -87,7 +87,6 @@ class AcrAuthenticatorTest {
     assertEquals(List.of("grant_type=access_token", "service=" + acr.registry().loginServer(),
         "tenant=" + TENANT, "access_token=" + entraToken()), exchange.fieldList());
     assertEquals("azure/test", exchange.header("X-Meta-Source-Client"));
-    assertEquals("azure/test", authenticator.telemetryFor(acr.registry()));
   }
 
   @Test

@@ -346,4 +346,20 @@ class DockerCredentialHelperTest {
       this.err = err;
     }
   }
+
+  @Test
+  void mintsOnlyForAcrLoginServersSoAGlobalCredsStoreNeverSendsATokenElsewhere() throws Exception {
+    java.util.Map<String, String> env = java.util.Map.of("ACR_AUTH_METHOD", "environment",
+        "ACR_LOGIN_SERVERS", "registry.contoso.com, other.example.org");
+    for (String acr : List.of("myregistry.azurecr.io", "contoso.azurecr.cn", "usgovreg.azurecr.us", "127.0.0.1:5000",
+        "registry.contoso.com")) {
+      assertTrue(DockerCredentialHelper.isAcrLoginServer(Registry.parse(acr), env), acr);
+    }
+    for (String other : List.of("ghcr.io", "index.docker.io", "quay.io", "registry.example.com")) {
+      assertFalse(DockerCredentialHelper.isAcrLoginServer(Registry.parse(other), env), other);
+      AcrAuthException e = assertThrows(AcrAuthException.class,
+          () -> DockerCredentialHelper.fromEnvironment(env, AuthEvent.IGNORE).login(Registry.parse(other)));
+      assertEquals(Reason.NOT_ACR, e.reason(), "answered as not found, before any network call");
+    }
+  }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -111,5 +112,15 @@ class RegistryTest {
     assertEquals("https://containerregistry.azure.net/.default", AzureCloud.PUBLIC.scope(Audience.ACR));
     assertEquals("https://management.azure.com/.default", AzureCloud.PUBLIC.scope(Audience.ARM));
     assertEquals("https://management.usgovcloudapi.net/.default", AzureCloud.US_GOVERNMENT.scope(Audience.ARM));
+  }
+
+  @Test
+  void credentialsInTheAddressAreNeverEchoed() {
+    for (String reference : List.of("https://admin:S3cretPw@myregistry.azurecr.io", "admin:S3cretPw@myregistry.azurecr.io",
+        "https://admin:S3cretPw@myregistry.azurecr.io/samples/hello")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Registry.parse(reference));
+      assertFalse(e.getMessage().contains("S3cretPw"), e.getMessage());
+      assertTrue(e.getMessage().contains("****@myregistry.azurecr.io"), e.getMessage());
+    }
   }
 }

@@ -93,10 +93,15 @@ public final class EntraTokens {
     String scope = registry.cloud().scope(source.audience());
     TokenCredential credential;
     try {
-      credential = credentials.computeIfAbsent(source.cacheKey() + "|" + authorityHost(registry.cloud()),
-          k -> create(source, registry.cloud()));
-      if (credentials.size() > MAX_CREDENTIALS) {
-        credentials.clear();
+      if (source.entraCredential().isPresent() || source.assertionSupplier().isPresent()) {
+        // Opaque sources (often one per build) would only fill the map; they carry their own state.
+        credential = create(source, registry.cloud());
+      } else {
+        credential = credentials.computeIfAbsent(source.cacheKey() + "|" + authorityHost(registry.cloud()),
+            k -> create(source, registry.cloud()));
+        if (credentials.size() > MAX_CREDENTIALS) {
+          credentials.clear();
+        }
       }
     } catch (IllegalArgumentException | IllegalStateException e) {
       throw AcrAuthException.because(Reason.CONFIGURATION)

@@ -21,6 +21,7 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -241,6 +242,7 @@ public final class TokenServiceClient {
       base = base.substring(0, hash);
     }
     URI uri = URI.create(base + (realm.getRawQuery() == null ? "?" : "&") + query);
+    requireRegistryHost(op, uri);
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri).GET().header("Authorization", "Basic " + basic.reveal());
     HttpResponse<String> response = roundTrip(op, request, uri);
@@ -279,7 +281,31 @@ public final class TokenServiceClient {
           "use the admin user or a repository-scoped token, or check the login server",
           null);
     }
-    return exchange ? challenge.exchangeUri() : challenge.tokenUri();
+    URI uri = exchange ? challenge.exchangeUri() : challenge.tokenUri();
+    requireRegistryHost(op, uri);
+    return uri;
+  }
+
+  /**
+   * Entra tokens, refresh tokens and passwords go only to the registry's own host (ACR's realm is the registry
+   * itself): a challenge naming another host, e.g. from a non-ACR registry, must not collect them. Loopback
+   * registries may use another loopback port (the test bed's token service).
+   */
+  private static void requireRegistryHost(Op op, URI endpoint) throws AcrAuthException {
+    String registryHost = hostOf(op.registry.loginServer());
+    String endpointHost = endpoint.getHost() == null ? "" : endpoint.getHost().toLowerCase(Locale.ROOT);
+    boolean same = endpointHost.equals(registryHost)
+        || (Transport.isLoopback(endpointHost) && Transport.isLoopback(registryHost));
+    if (!same) {
+      throw op.fail(Reason.NOT_ACR,
+          "its token service is on " + endpointHost + ", not on the registry's own host " + registryHost,
+          "check the login server; acr-login sends credentials only to the registry itself", null);
+    }
+  }
+
+  private static String hostOf(String loginServer) {
+    int colon = loginServer.lastIndexOf(':');
+    return (colon > 0 ? loginServer.substring(0, colon) : loginServer).toLowerCase(Locale.ROOT);
   }
 
   private static HttpRequest.Builder post(URI uri, List<String[]> form) {

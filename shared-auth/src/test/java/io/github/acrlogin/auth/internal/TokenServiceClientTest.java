@@ -393,8 +393,19 @@ class TokenServiceClientTest {
   @Test
   void exchangeWithPlainHttpRealmElsewhereIsRefusedBeforeSending() {
     Challenge c = ChallengeParser.parse("Bearer realm=\"http://evil.example/oauth2/token\",service=\"x\"").get(0);
-    AcrAuthException e = fails(Reason.PROTOCOL, () -> client.exchange(registry, c, ENTRA, TENANT, SP));
-    assertTrue(e.detail().orElseThrow().startsWith("Refusing to send a request to http://evil.example"), e.getMessage());
+    AcrAuthException e = fails(Reason.NOT_ACR, () -> client.exchange(registry, c, ENTRA, TENANT, SP));
+    assertTrue(e.detail().orElseThrow().contains("token service is on evil.example"), e.getMessage());
+    assertEquals(List.of(), acr.requests());
+  }
+
+  @Test
+  void tokensAndPasswordsGoOnlyToTheRegistrysOwnHostEvenOverHttps() {
+    // A registry that is not ACR (or a hostile challenge) must not collect an Entra token, refresh token or password.
+    Challenge c = ChallengeParser.parse("Bearer realm=\"https://ghcr.io/token\",service=\"ghcr.io\"").get(0);
+    fails(Reason.NOT_ACR, () -> client.exchange(registry, c, ENTRA, TENANT, SP));
+    fails(Reason.NOT_ACR, () -> client.accessToken(registry, c, REFRESH, List.of(Scope.pull("a")), SP));
+    fails(Reason.NOT_ACR, () -> client.basicAccessToken(registry, c, "admin", Secret.of("pw-123"), List.of(), SP));
+    assertEquals(List.of(), acr.requests());
   }
 
   @Test
