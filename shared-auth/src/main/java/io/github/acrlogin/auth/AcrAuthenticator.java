@@ -381,8 +381,8 @@ public final class AcrAuthenticator {
      */
     public AcrAuthenticator build() {
       List<String> problems = new ArrayList<>();
-      if (clientName == null || !clientName.matches("[a-z0-9][a-z0-9./-]*")) {
-        problems.add("client name must be lowercase letters, digits, '.', '-' or '/' (e.g. jenkins)");
+      if (!Transport.isValidClientName(clientName)) {
+        problems.add("client name must be letters, digits, '.', '_', '-' with '/' between parts (e.g. jenkins)");
       }
       if (maxRetryTime == null || maxRetryTime.isNegative()) {
         problems.add("max retry time must be zero or positive");

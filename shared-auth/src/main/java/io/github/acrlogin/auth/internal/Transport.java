@@ -179,6 +179,11 @@ public final class Transport {
     return origin(uri) + (uri.getRawPath() == null ? "" : uri.getRawPath());
   }
 
+  /** The one rule for client names: letters, digits, {@code . _ -}, and {@code /} between parts. */
+  public static boolean isValidClientName(String client) {
+    return client != null && CLIENT.matcher(client).matches();
+  }
+
   /**
    * The {@code X-Meta-Source-Client} value: the cloud's prefix and the client, e.g. {@code azure/jenkins}.
    *
@@ -187,7 +192,7 @@ public final class Transport {
    *     carry
    */
   public static String telemetryValue(Registry registry, String client) {
-    if (client == null || !CLIENT.matcher(client).matches()) {
+    if (!isValidClientName(client)) {
       throw new IllegalArgumentException(
           "Invalid telemetry client '" + client + "': use letters, digits, . _ - and / between parts, e.g. jenkins");
     }
