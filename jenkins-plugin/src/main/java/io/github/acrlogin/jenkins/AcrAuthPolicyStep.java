@@ -16,14 +16,10 @@ import hudson.util.ListBoxModel;
 import io.github.acrlogin.auth.AcrAuthException;
 import io.github.acrlogin.auth.AuthAsArmStatus;
 import io.github.acrlogin.auth.AuthenticationAsArmPolicy;
-import io.github.acrlogin.auth.AzureCloud;
 import io.github.acrlogin.auth.CredentialSource;
 import io.github.acrlogin.auth.Registry;
-import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
-import jenkins.security.MasterToSlaveCallable;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
@@ -114,7 +110,7 @@ public class AcrAuthPolicyStep extends Step {
   /** Reads (and optionally changes) the status on the right machine; gates; returns the status. */
   static String run(StepContext c, String registryRef, String credentialsId, String subscriptionId,
       @CheckForNull String resourceGroup, @CheckForNull String update, boolean failIfArmEnabled) throws Exception {
-    if (subscriptionId == null || !FormSupport.GUID.matcher(subscriptionId).matches()) {
+    if (!CredentialSource.isGuid(subscriptionId)) {
       throw new AbortException("acrAuthPolicy: subscriptionId '" + (subscriptionId == null ? "" : subscriptionId)
           + "' is not a subscription id (a GUID). Fix: pass the subscription that holds the registry, as"
           + " az account show --query id prints it");
@@ -133,28 +129,13 @@ public class AcrAuthPolicyStep extends Step {
           + " workload identity) whose identity may read the registry resource (e.g. Reader)");
     }
     Registry registry = RegistryAccess.registry(registryRef, credential);
-    AcrCredentials acr = (AcrCredentials) credential;
-    String status;
-    // Same test as RegistryAccess.onAgent(credential), on the @CheckForNull value itself (SpotBugs).
-    MachineIdentity identity = acr.machineIdentity();
-    if (identity != null) {
-      FilePath workspace = c.get(FilePath.class);
-      if (workspace == null || workspace.getChannel() == null) {
-        throw new AbortException("Credentials '" + credentialsId + "' are a managed or workload identity, which"
-            + " belongs to the agent: use acrAuthPolicy inside node { } (the agent must be online)");
-      }
-      status = workspace.act(new OnAgent(identity, registry, identity.variablesFor(c.get(EnvVars.class)),
-          subscriptionId, resourceGroup, wanted == null ? null : wanted.value(),
-          Authenticators.resourceManagerEndpointOverride()));
-    } else {
-      try {
-        CredentialSource source = RegistryAccess.sourceOnController(credential, registry);
-        status = apply(Authenticators.controllerPolicy(), registry, source, subscriptionId, resourceGroup, wanted)
-            .value();
-      } catch (AcrAuthException | IllegalArgumentException | IllegalStateException e) {
-        throw new AbortException(e.getMessage());
-      }
-    }
+    String wantedValue = wanted == null ? null : wanted.value();
+    String resourceManagerEndpoint = Authenticators.resourceManagerEndpointOverride();
+    String status = RegistryAccess.withIdentity(credential, registry, c.get(FilePath.class), c.get(EnvVars.class),
+        source -> apply(Authenticators.controllerPolicy(), registry, source, subscriptionId, resourceGroup, wanted)
+            .value(),
+        (identity, variables) -> new OnAgent(identity, registry, variables, subscriptionId, resourceGroup, wantedValue,
+            resourceManagerEndpoint));
     c.get(TaskListener.class).getLogger().println("acrAuthPolicy: authentication-as-arm of " + registry.loginServer()
         + " is " + status + (wanted != null ? " (update: " + wanted.value() + ")" : "")
         + ("enabled".equals(status) ? ": it accepts ARM-audience tokens" : ": it accepts only ACR-audience tokens"));
@@ -177,13 +158,9 @@ public class AcrAuthPolicyStep extends Step {
   }
 
   /** The ARM calls with a machine identity, where it lives. Carries ids and settings only, never a secret. */
-  static final class OnAgent extends MasterToSlaveCallable<String, IOException> {
+  static final class OnAgent extends AgentCalls.WithIdentity<String> {
     private static final long serialVersionUID = 1L;
 
-    private final MachineIdentity identity;
-    private final String loginServer;
-    private final String cloud;
-    private final TreeMap<String, String> environment;
     private final String subscriptionId;
     private final String resourceGroup;
     private final String update;
@@ -191,10 +168,7 @@ public class AcrAuthPolicyStep extends Step {
 
     OnAgent(MachineIdentity identity, Registry registry, Map<String, String> environment, String subscriptionId,
         String resourceGroup, String update, String resourceManagerEndpoint) {
-      this.identity = identity;
-      this.loginServer = registry.loginServer();
-      this.cloud = registry.cloud().name();
-      this.environment = new TreeMap<>(environment);
+      super(identity, registry, environment);
       this.subscriptionId = subscriptionId;
       this.resourceGroup = resourceGroup;
       this.update = update;
@@ -202,16 +176,10 @@ public class AcrAuthPolicyStep extends Step {
     }
 
     @Override
-    public String call() throws IOException {
-      try {
-        Registry registry = Registry.parse(loginServer, AzureCloud.named(cloud));
-        AuthenticationAsArmPolicy policy =
-            Authenticators.policyForEnvironment(identity.settingsOf(environment), resourceManagerEndpoint);
-        return apply(policy, registry, identity.toSource(environment), subscriptionId, resourceGroup,
-            update == null ? null : AuthAsArmStatus.parse(update)).value();
-      } catch (AcrAuthException | IllegalArgumentException | IllegalStateException e) {
-        throw new AbortException(e.getMessage());
-      }
+    String run(Map<String, String> settings, Registry registry, CredentialSource source) throws AcrAuthException {
+      AuthenticationAsArmPolicy policy = Authenticators.policyForEnvironment(settings, resourceManagerEndpoint);
+      return apply(policy, registry, source, subscriptionId, resourceGroup,
+          update == null ? null : AuthAsArmStatus.parse(update)).value();
     }
   }
 
@@ -275,7 +243,7 @@ public class AcrAuthPolicyStep extends Step {
         if (v == null) {
           return FormValidation.error("Enter the subscription id that holds the registry (az account show --query id)");
         }
-        return v.contains("${") || FormSupport.GUID.matcher(v).matches() ? FormValidation.ok()
+        return v.contains("${") || CredentialSource.isGuid(v) ? FormValidation.ok()
             : FormValidation.error("A subscription id is a GUID, e.g. 2f1c7a9e-0d3b-4c55-9a8e-5b6d7e8f9a0b");
       });
     }

@@ -17,10 +17,7 @@ import hudson.util.ListBoxModel;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import jenkins.tasks.SimpleBuildWrapper;
-import jenkins.util.Timer;
 import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
@@ -35,8 +32,8 @@ import org.kohsuke.stapler.verb.POST;
  */
 public class AcrLoginBuildWrapper extends SimpleBuildWrapper {
 
-  /** Pending renewals by config directory; freestyle builds do not survive restarts, so memory is enough. */
-  private static final Map<String, ScheduledFuture<?>> RENEWALS = new ConcurrentHashMap<>();
+  /** Open sessions by config directory; freestyle builds do not survive restarts, so memory is enough. */
+  private static final Map<String, DockerConfigSession> SESSIONS = new ConcurrentHashMap<>();
 
   private final String registry;
   private final String credentialsId;
@@ -61,37 +58,19 @@ public class AcrLoginBuildWrapper extends SimpleBuildWrapper {
     String reference = initialEnvironment.expand(registry);
     DockerConfigSession session =
         DockerConfigSession.open(credentialsId, reference, build, workspace, initialEnvironment, listener);
-    TokenMaskingFilter.register(build.getExternalizableId(), session.literalSecrets);
-    session.environment().forEach(context::env);
-    String dir = session.dir.getRemote();
-    schedule(dir, session.refreshAt, reference, build, workspace, initialEnvironment, listener);
-    context.setDisposer(new Cleanup(dir, build.getExternalizableId()));
-  }
-
-  private void schedule(String dir, long at, String reference, Run<?, ?> build, FilePath workspace, EnvVars env,
-      TaskListener listener) {
-    if (at <= 0) {
-      return;
+    Cleanup cleanup = new Cleanup(session.dir(), build.getExternalizableId());
+    SESSIONS.put(session.dir(), session);
+    context.setDisposer(cleanup); // at once: whatever fails from here on, the directory is removed
+    try {
+      TokenMaskingFilter.register(build.getExternalizableId(), session.literalSecrets);
+      session.environment().forEach(context::env);
+      DockerConfigSession.Place place = new DockerConfigSession.Place(build, workspace, initialEnvironment, listener);
+      session.startRenewals(() -> place, at -> { });
+    } catch (RuntimeException e) {
+      // A disposer is only run for a wrapper whose setUp returned; tear down here instead.
+      cleanup.tearDown(build, workspace, launcher, listener);
+      throw e;
     }
-    long delay = Math.max(0, at - System.currentTimeMillis());
-    RENEWALS.put(dir, Timer.get().schedule(() -> {
-      long next;
-      try {
-        next = DockerConfigSession.refresh(credentialsId, reference, build,
-            new FilePath(workspace.getChannel(), dir), workspace, env);
-        listener.getLogger().println("acrLogin: renewed the ACR token for " + reference);
-      } catch (IOException | RuntimeException e) {
-        listener.getLogger().println("acrLogin: could not renew the ACR token for " + reference
-            + ", retrying in a minute: " + e.getMessage());
-        next = System.currentTimeMillis() + 60_000L;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-      if (RENEWALS.containsKey(dir)) {
-        schedule(dir, next, reference, build, workspace, env, listener);
-      }
-    }, delay, TimeUnit.MILLISECONDS));
   }
 
   @Override
@@ -113,11 +92,12 @@ public class AcrLoginBuildWrapper extends SimpleBuildWrapper {
     @Override
     public void tearDown(@NonNull Run<?, ?> build, @CheckForNull FilePath workspace, @CheckForNull Launcher launcher,
         @NonNull TaskListener listener) {
-      ScheduledFuture<?> renewal = RENEWALS.remove(dir);
-      if (renewal != null) {
-        renewal.cancel(false);
-      }
-      if (workspace != null && workspace.getChannel() != null) {
+      DockerConfigSession session = SESSIONS.remove(dir);
+      if (session != null) {
+        // Closed first (no renewal writes after this), then deleted; logs when the agent is offline.
+        session.closeAndRemove(workspace, listener);
+      } else if (workspace != null && workspace.getChannel() != null) {
+        // Torn down twice, or by a controller that restarted (Pipeline wrap): the directory may still be there.
         DockerConfigSession.remove(new FilePath(workspace.getChannel(), dir), listener);
       }
       TokenMaskingFilter.unregister(runId);

@@ -1,5 +1,6 @@
 package io.github.acrlogin.jenkins;
 
+import edu.umd.cs.findbugs.annotations.CheckForNull;
 import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.EnvVars;
 import hudson.Extension;
@@ -7,9 +8,8 @@ import hudson.FilePath;
 import hudson.console.ConsoleLogFilter;
 import hudson.model.Run;
 import hudson.model.TaskListener;
+import java.io.IOException;
 import java.util.Set;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import jenkins.util.Timer;
@@ -28,6 +28,8 @@ import org.kohsuke.stapler.DataBoundConstructor;
  * expires and removed when the block ends however it ends.
  */
 public class AcrLoginStep extends Step {
+
+  private static final Logger LOGGER = Logger.getLogger(AcrLoginStep.class.getName());
 
   private final String registry;
   private final String credentialsId;
@@ -52,22 +54,22 @@ public class AcrLoginStep extends Step {
   }
 
   /**
-   * Serializable with non-secret state only (registry, credentials id, config directory, next refresh time), so
+   * Serializable with non-secret state only (registry, credentials id, config directory, next renewal time), so
    * that it survives a controller restart; the token lives in the agent's file and the masking filter keeps no
-   * secret (see {@link TokenMaskingFilter}).
+   * secret (see {@link TokenMaskingFilter}). The live {@link DockerConfigSession} (renewal timer, lock) is
+   * transient and rebuilt by {@link #onResume}.
    */
   static final class Execution extends GeneralNonBlockingStepExecution {
 
     private static final long serialVersionUID = 1L;
-    private static final Logger LOGGER = Logger.getLogger(AcrLoginStep.class.getName());
-    private static final long RETRY_MILLIS = 60_000L;
 
     private final String registry;
     private final String credentialsId;
-    // Written by the CPS VM thread, the refresh timer and the cleanup callback; volatile for their visibility.
+    // Non-null while a config directory exists; written under this object's lock, read by the CPS VM thread too.
     private volatile String configDir;
     private volatile long refreshAt;
-    private transient volatile ScheduledFuture<?> refresh;
+    private transient DockerConfigSession session; // guarded by this
+    private transient boolean stopped; // guarded by this
 
     Execution(StepContext context, String registry, String credentialsId) {
       super(context);
@@ -85,92 +87,106 @@ public class AcrLoginStep extends Step {
       StepContext c = getContext();
       Run<?, ?> run = c.get(Run.class);
       FilePath workspace = c.get(FilePath.class);
-      DockerConfigSession session = DockerConfigSession.open(credentialsId, registry, run, workspace,
-          c.get(EnvVars.class), c.get(TaskListener.class));
-      configDir = session.dir.getRemote();
-      refreshAt = session.refreshAt;
-      c.newBodyInvoker()
-          .withContext(EnvironmentExpander.merge(c.get(EnvironmentExpander.class),
-              EnvironmentExpander.constant(session.environment())))
-          .withContext(BodyInvoker.mergeConsoleLogFilters(c.get(ConsoleLogFilter.class),
-              TokenMaskingFilter.of(session.literalSecrets, run.getCharset())))
-          .withCallback(new Cleanup())
-          .start();
-      schedule();
+      TaskListener listener = c.get(TaskListener.class);
+      DockerConfigSession s = DockerConfigSession.open(credentialsId, registry, run, workspace,
+          c.get(EnvVars.class), listener);
+      if (!attach(s)) {
+        // stop() arrived while logging in: nobody else will remove this directory.
+        Timer.get().execute(() -> s.closeAndRemove(workspace, listener));
+        return;
+      }
+      try {
+        s.startRenewals(places(c), at -> refreshAt = at);
+        c.newBodyInvoker()
+            .withContext(EnvironmentExpander.merge(c.get(EnvironmentExpander.class),
+                EnvironmentExpander.constant(s.environment())))
+            .withContext(BodyInvoker.mergeConsoleLogFilters(c.get(ConsoleLogFilter.class),
+                TokenMaskingFilter.of(s.literalSecrets, run.getCharset())))
+            .withCallback(new Cleanup())
+            .start();
+      } catch (Exception | Error e) {
+        // The body did not start, so no callback will clean up. On the timer: this thread may be interrupted.
+        DockerConfigSession detached = detach();
+        if (detached != null) {
+          Timer.get().execute(() -> detached.closeAndRemove(workspace, listener));
+        }
+        throw e;
+      }
     }
 
-    /** Re-arms the refresh timer, which a restart dropped; a refresh due in the meantime runs at once. */
+    /** Where renewals find the build: the step context, looked up each time (it survives restarts). */
+    private static DockerConfigSession.Places places(StepContext c) {
+      return () -> new DockerConfigSession.Place(c.get(Run.class), c.get(FilePath.class), c.get(EnvVars.class),
+          c.get(TaskListener.class));
+    }
+
+    /** Makes {@code s} this execution's session, unless the step was stopped meanwhile. */
+    private synchronized boolean attach(DockerConfigSession s) {
+      if (stopped) {
+        return false;
+      }
+      session = s;
+      configDir = s.dir();
+      refreshAt = s.renewAt();
+      return true;
+    }
+
+    /**
+     * Takes the session away (once): whoever gets it closes and removes it; later callers get null. After a
+     * restart, before {@link #onResume}, the session is rebuilt from the persisted directory.
+     */
+    @CheckForNull
+    private synchronized DockerConfigSession detach() {
+      DockerConfigSession s = session;
+      if (s == null && configDir != null) {
+        s = DockerConfigSession.resume(credentialsId, registry, configDir, 0);
+      }
+      session = null;
+      configDir = null;
+      return s;
+    }
+
+    /** Rebuilds the session and its renewal timer, which a restart dropped; a renewal due meanwhile runs at once. */
     @Override
     public void onResume() {
       super.onResume();
-      schedule();
+      DockerConfigSession s;
+      synchronized (this) {
+        if (configDir == null || session != null) {
+          return;
+        }
+        s = DockerConfigSession.resume(credentialsId, registry, configDir, refreshAt);
+        session = s;
+      }
+      s.startRenewals(places(getContext()), at -> refreshAt = at);
     }
 
     @Override
     public void stop(@NonNull Throwable cause) throws Exception {
-      cancel();
-      // If the body never started, no callback will clean up; deleting twice is harmless.
-      // execute, not submit: nobody reads the Future (SpotBugs RV_RETURN_VALUE_IGNORED_BAD_PRACTICE on submit);
-      // removeConfig handles its own failures.
-      Timer.get().execute(this::removeConfig);
+      DockerConfigSession s;
+      synchronized (this) {
+        stopped = true;
+        s = detach();
+      }
+      if (s != null) {
+        // If the body never started, no callback will clean up; if it did, Cleanup finds nothing left to do.
+        // On the timer: closing may wait for a renewal's write, and stop() must not block. execute, not submit:
+        // nobody reads the Future (SpotBugs RV_RETURN_VALUE_IGNORED_BAD_PRACTICE on submit).
+        Timer.get().execute(() -> removeConfig(s));
+      }
       super.stop(cause);
     }
 
-    private synchronized void schedule() {
-      if (configDir == null || refreshAt <= 0) {
-        return;
-      }
-      long delay = Math.max(0, refreshAt - System.currentTimeMillis());
-      refresh = Timer.get().schedule(this::refreshConfig, delay, TimeUnit.MILLISECONDS);
-    }
-
-    private synchronized void cancel() {
-      if (refresh != null) {
-        refresh.cancel(false);
-        refresh = null;
-      }
-    }
-
-    private void refreshConfig() {
-      TaskListener listener = null;
+    private void removeConfig(DockerConfigSession s) {
       try {
         StepContext c = getContext();
-        listener = c.get(TaskListener.class);
-        FilePath workspace = c.get(FilePath.class);
-        if (configDir == null || workspace == null || workspace.getChannel() == null) {
-          return; // block over, or agent gone: nothing to refresh
+        s.closeAndRemove(c.get(FilePath.class), c.get(TaskListener.class));
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        s.close();
+        LOGGER.log(Level.WARNING, "could not remove " + s.dir(), e);
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
         }
-        refreshAt = DockerConfigSession.refresh(credentialsId, registry, c.get(Run.class),
-            new FilePath(workspace.getChannel(), configDir), workspace, c.get(EnvVars.class));
-        listener.getLogger().println("acrLogin: renewed the ACR token for " + registry);
-      } catch (Exception e) {
-        // Keep the current (still valid) config and try again shortly.
-        refreshAt = System.currentTimeMillis() + RETRY_MILLIS;
-        if (listener != null) {
-          listener.getLogger().println("acrLogin: could not renew the ACR token for " + registry
-              + ", retrying in a minute: " + e.getMessage());
-        }
-        LOGGER.log(Level.FINE, "refresh failed", e);
-      }
-      schedule();
-    }
-
-    private void removeConfig() {
-      if (configDir == null) {
-        return;
-      }
-      try {
-        StepContext c = getContext();
-        FilePath workspace = c.get(FilePath.class);
-        TaskListener listener = c.get(TaskListener.class);
-        if (workspace != null && workspace.getChannel() != null) {
-          DockerConfigSession.remove(new FilePath(workspace.getChannel(), configDir), listener);
-          configDir = null;
-        } else {
-          listener.getLogger().println("acrLogin: agent offline, could not remove " + configDir);
-        }
-      } catch (Exception e) {
-        LOGGER.log(Level.WARNING, "could not remove " + configDir, e);
       }
     }
 
@@ -180,12 +196,10 @@ public class AcrLoginStep extends Step {
 
       @Override
       protected void finished(StepContext context) throws Exception {
-        cancel();
-        FilePath workspace = context.get(FilePath.class);
-        if (configDir != null && workspace != null && workspace.getChannel() != null) {
-          DockerConfigSession.remove(new FilePath(workspace.getChannel(), configDir),
-              context.get(TaskListener.class));
-          configDir = null;
+        DockerConfigSession s = detach();
+        if (s != null) {
+          // Logs when the agent is offline and the directory could not be removed.
+          s.closeAndRemove(context.get(FilePath.class), context.get(TaskListener.class));
         }
       }
     }

@@ -28,9 +28,12 @@ import org.kohsuke.stapler.verb.POST;
  * {@code def token = acrToken(registry: 'myregistry', credentialsId: 'acr', scope: 'repository:app:pull')}:
  * returns an ACR refresh token (no scope) or an access token for exactly that scope, for helm, oras or curl.
  *
- * <p>A value returned to the script cannot be reliably masked: Pipeline offers no way for a step to register a
- * secret for the rest of the build's log. JWTs are masked inside {@code acrLogin} and {@code withAcrToken}
- * blocks only; prefer {@link WithAcrTokenStep withAcrToken}, which binds the token to a masked variable.
+ * <p>The returned value is an ordinary script value: Pipeline keeps it in the build's program state (saved to
+ * disk with the build, so that the build can resume after a restart) for as long as the variable lives, and it
+ * cannot be reliably masked, since Pipeline offers no way for a step to register a secret for the rest of the
+ * build's log. JWTs are masked inside {@code acrLogin} and {@code withAcrToken} blocks only. Prefer
+ * {@link WithAcrTokenStep withAcrToken}, which binds the token to a masked variable for a block and keeps it out
+ * of the program state.
  */
 public class AcrTokenStep extends Step {
 
@@ -71,13 +74,14 @@ public class AcrTokenStep extends Step {
   /** Gets the token on the right machine and logs what it got, never the token. */
   static LoginResult obtain(StepContext c, String registryRef, String credentialsId, @CheckForNull String scope)
       throws Exception {
+    Scope parsed = RegistryAccess.scope(scope); // parsed once: a malformed scope fails before any login
     Run<?, ?> run = c.get(Run.class);
     StandardUsernamePasswordCredentials credential = RegistryAccess.credential(credentialsId, run);
     Registry registry = RegistryAccess.registry(registryRef, credential);
     FilePath workspace = RegistryAccess.onAgent(credential) ? c.get(FilePath.class) : null;
-    LoginResult token = RegistryAccess.token(credential, registry, workspace, c.get(EnvVars.class), scope);
-    c.get(TaskListener.class).getLogger().println((scope == null ? "ACR refresh token" : "ACR access token for "
-        + scope) + " for " + registry.loginServer() + " from credentials '" + credentialsId + "'"
+    LoginResult token = RegistryAccess.token(credential, registry, workspace, c.get(EnvVars.class), parsed);
+    c.get(TaskListener.class).getLogger().println((parsed == null ? "ACR refresh token" : "ACR access token for "
+        + parsed) + " for " + registry.loginServer() + " from credentials '" + credentialsId + "'"
         + (token.expiresAt > 0 ? ", valid until " + Instant.ofEpochMilli(token.expiresAt) : ""));
     return token;
   }

@@ -22,17 +22,12 @@ import java.util.regex.Pattern;
 import jenkins.model.Jenkins;
 
 /**
- * Form helpers shared by the descriptors: permission checks, validation, list boxes, "Test connection".
- *
- * <p>The GUID and tenant patterns repeat shared-auth's checks in {@code CredentialSource} (which keeps them private
- * and reports problems only when a source is built): here they give field-by-field feedback while typing.
+ * Form helpers shared by the descriptors: permission checks, validation, list boxes, "Test connection". GUIDs and
+ * tenants are checked by shared-auth's {@link CredentialSource#isGuid} and {@link CredentialSource#isTenantId},
+ * field by field while typing.
  */
 final class FormSupport {
 
-  /** Entra object, tenant, client and subscription ids. */
-  static final Pattern GUID =
-      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-  private static final Pattern TENANT_DOMAIN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]*\\.[A-Za-z]{2,}");
   /** Names of environment variables (the federated token variable, withAcrToken's variable). */
   private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
@@ -98,7 +93,7 @@ final class FormSupport {
     if (v == null) {
       return optional ? FormValidation.ok() : FormValidation.error("Enter the " + what);
     }
-    return GUID.matcher(v).matches() ? FormValidation.ok()
+    return CredentialSource.isGuid(v) ? FormValidation.ok()
         : FormValidation.error("The " + what + " is a GUID such as 00000000-1111-2222-3333-444444444444");
   }
 
@@ -107,7 +102,7 @@ final class FormSupport {
     if (v == null) {
       return optional ? FormValidation.ok() : FormValidation.error("Enter the tenant (directory) id");
     }
-    return GUID.matcher(v).matches() || TENANT_DOMAIN.matcher(v).matches() ? FormValidation.ok()
+    return CredentialSource.isTenantId(v) ? FormValidation.ok()
         : FormValidation.error("The tenant is a GUID or a domain such as contoso.onmicrosoft.com");
   }
 
@@ -142,7 +137,8 @@ final class FormSupport {
       return FormValidation.error("Enter a registry to test against");
     }
     try {
-      Registry registry = Registry.parse(registryRef, AzureCloud.named(cloud == null ? "AzureCloud" : cloud));
+      Registry registry =
+          Registry.parse(registryRef, AzureCloud.named(cloud == null ? AcrCredentials.DEFAULT_CLOUD : cloud));
       Authenticators.controller().login(registry, source);
       return FormValidation.ok("Logged in to " + registry.loginServer() + " as " + source);
     } catch (AcrAuthException | IllegalArgumentException | IllegalStateException e) {

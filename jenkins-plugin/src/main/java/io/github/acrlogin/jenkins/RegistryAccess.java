@@ -14,6 +14,7 @@ import io.github.acrlogin.auth.Registry;
 import io.github.acrlogin.auth.Scope;
 import io.github.acrlogin.auth.Secret;
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * Turns (credentials id, registry) in the context of a run into a registry login or token, on the right machine:
@@ -60,32 +61,57 @@ final class RegistryAccess {
   }
 
   /**
-   * A registry login (refresh token, or the username/password itself after checking it with the registry).
+   * A registry login (refresh token, or the username/password itself after checking it with the registry), from
+   * the authenticator's cache when it holds a valid one.
    *
    * @param workspace where machine identities log in; may be null for secret-based credentials
-   * @param fresh forget the cached token first
    */
   static LoginResult login(StandardUsernamePasswordCredentials credential, Registry registry,
-      @CheckForNull FilePath workspace, EnvVars env, boolean fresh) throws IOException, InterruptedException {
-    return obtain(credential, registry, workspace, env, null, fresh);
+      @CheckForNull FilePath workspace, EnvVars env) throws IOException, InterruptedException {
+    return token(credential, registry, workspace, env, null);
+  }
+
+  /** Parses a step's {@code scope} parameter once; null stays null. */
+  @CheckForNull
+  static Scope scope(@CheckForNull String scope) throws AbortException {
+    try {
+      return scope == null ? null : Scope.parse(scope);
+    } catch (IllegalArgumentException e) {
+      throw new AbortException(e.getMessage());
+    }
   }
 
   /** An access token for {@code scope}, or a registry login when {@code scope} is null. */
   static LoginResult token(StandardUsernamePasswordCredentials credential, Registry registry,
-      @CheckForNull FilePath workspace, EnvVars env, @CheckForNull String scope)
+      @CheckForNull FilePath workspace, EnvVars env, @CheckForNull Scope scope)
       throws IOException, InterruptedException {
-    if (scope != null) {
-      try {
-        Scope.parse(scope);
-      } catch (IllegalArgumentException e) {
-        throw new AbortException(e.getMessage());
-      }
-    }
-    return obtain(credential, registry, workspace, env, scope, false);
+    return withIdentity(credential, registry, workspace, env,
+        source -> LoginResult.obtain(Authenticators.controller(), registry, source, scope),
+        (identity, variables) -> new AgentCalls.Obtain(identity, registry, variables,
+            scope == null ? null : scope.toString()));
   }
 
-  private static LoginResult obtain(StandardUsernamePasswordCredentials credential, Registry registry,
-      @CheckForNull FilePath workspace, EnvVars env, @CheckForNull String scope, boolean fresh)
+  /** What to do with a secret-based credential's source, on the controller. */
+  @FunctionalInterface
+  interface OnController<T> {
+    T run(CredentialSource source) throws AcrAuthException;
+  }
+
+  /** The agent call that does the same with a machine identity, given the variables that travel with it. */
+  @FunctionalInterface
+  interface OnAgent<T> {
+    AgentCalls.WithIdentity<T> call(MachineIdentity identity, Map<String, String> variables);
+  }
+
+  /**
+   * Runs work with a credential's identity on the right machine: managed and workload identities on the agent of
+   * {@code workspace} (they belong to it), everything else on the controller. shared-auth's failures become
+   * {@link AbortException}s.
+   *
+   * @param workspace where machine identities work; may be null for secret-based credentials
+   */
+  static <T> T withIdentity(StandardUsernamePasswordCredentials credential, Registry registry,
+      @CheckForNull FilePath workspace, EnvVars env, OnController<T> onController, OnAgent<T> onAgent)
       throws IOException, InterruptedException {
     // Same test as onAgent(credential), on the value itself: machineIdentity() is @CheckForNull, and SpotBugs
     // (NP_NULL_ON_SOME_PATH_FROM_RETURN_VALUE) does not see that onAgent() already checked it.
@@ -96,11 +122,10 @@ final class RegistryAccess {
         throw new AbortException("Credentials '" + credential.getId() + "' are a managed or workload identity,"
             + " which belongs to the agent: use them inside node { } (the agent must be online)");
       }
-      return workspace.act(new AgentCalls.Obtain(identity, registry, identity.variablesFor(env), scope, fresh));
+      return workspace.act(onAgent.call(identity, identity.variablesFor(env)));
     }
     try {
-      return LoginResult.obtain(Authenticators.controller(), registry, sourceOnController(credential, registry), scope,
-          fresh);
+      return onController.run(sourceOnController(credential, registry));
     } catch (AcrAuthException | IllegalArgumentException | IllegalStateException e) {
       throw new AbortException(e.getMessage());
     }

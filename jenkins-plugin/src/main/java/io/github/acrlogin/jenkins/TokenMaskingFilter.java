@@ -3,6 +3,8 @@ package io.github.acrlogin.jenkins;
 import hudson.console.ConsoleLogFilter;
 import hudson.console.LineTransformationOutputStream;
 import hudson.model.AbstractBuild;
+import io.github.acrlogin.auth.Redaction;
+import io.github.acrlogin.auth.RegistryLogin;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Serializable;
@@ -27,9 +29,12 @@ import java.util.regex.Pattern;
  * Masks ACR secrets in console output, line by line, with {@code ****}, without holding any secret itself.
  *
  * <ul>
- *   <li>Every JWT is masked: ACR refresh and access tokens are JWTs, so tokens minted by a later refresh are
- *       covered without being known in advance. Other JWTs in the block are bearer tokens too.</li>
- *   <li>The base64 {@code auth} value Docker stores for the null-GUID user is masked by its fixed prefix.</li>
+ *   <li>Every JWT is masked, with shared-auth's {@link Redaction#redact(String)} (which also masks the values of
+ *       {@code auth}, {@code password}, {@code token}, {@code Authorization} and similar fields): ACR refresh and
+ *       access tokens are JWTs, so tokens minted by a later renewal are covered without being known in advance.
+ *       Other JWTs in the block are bearer tokens too.</li>
+ *   <li>The base64 {@code auth} value Docker stores for the null-GUID user is masked by its fixed prefix, wherever
+ *       it appears.</li>
  *   <li>Username/password logins (admin user, repository tokens) are masked by comparing salted SHA-256
  *       digests of candidate words with digests of the password and of {@code base64(user:password)}: Pipeline
  *       serializes this filter into the build's program state, which must not contain the password.</li>
@@ -41,15 +46,12 @@ import java.util.regex.Pattern;
 final class TokenMaskingFilter extends ConsoleLogFilter implements Serializable {
 
   private static final long serialVersionUID = 1L;
-  static final String MASK = "****";
+  static final String MASK = Redaction.MASK;
 
-  // header.payload.signature, both JSON parts starting with '{"' (base64url "eyJ").
-  private static final Pattern ALWAYS = Pattern.compile(
-      "eyJ[A-Za-z0-9_-]+\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*"
-          // base64("00000000-0000-0000-0000-000000000000:" + token): its first 36 bytes encode to 48 fixed chars.
-          + "|" + Pattern.quote(Base64.getEncoder().encodeToString(
-              "00000000-0000-0000-0000-000000000000".getBytes(StandardCharsets.US_ASCII)))
-          + "[A-Za-z0-9+/=]+");
+  // base64(TOKEN_USERNAME + ":" + token), the Docker "auth" of a token login: its first 36 bytes encode to 48
+  // fixed characters. (JWTs and "auth"/"password"/"token" fields are masked by shared-auth's Redaction.)
+  private static final Pattern TOKEN_AUTH = Pattern.compile(Pattern.quote(Base64.getEncoder().encodeToString(
+      RegistryLogin.TOKEN_USERNAME.getBytes(StandardCharsets.US_ASCII))) + "[A-Za-z0-9+/=]+");
   // Characters of ACR passwords (base64-like) and of base64 text; candidate words are runs of these.
   private static final Pattern WORD = Pattern.compile("[A-Za-z0-9+/=_.~-]{8,}");
   private static final Map<String, Set<String>> LIVE = new ConcurrentHashMap<>();
@@ -104,7 +106,7 @@ final class TokenMaskingFilter extends ConsoleLogFilter implements Serializable 
   }
 
   String mask(String line) {
-    String out = ALWAYS.matcher(line).replaceAll(MASK);
+    String out = TOKEN_AUTH.matcher(Redaction.redact(line)).replaceAll(MASK);
     Set<String> live = runId == null ? null : LIVE.get(runId);
     if (digests.isEmpty() && (live == null || live.isEmpty())) {
       return out;
