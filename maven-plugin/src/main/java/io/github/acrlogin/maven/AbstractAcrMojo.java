@@ -4,6 +4,7 @@ import io.github.acrlogin.auth.AcrAuthException;
 import io.github.acrlogin.auth.AcrAuthenticator;
 import io.github.acrlogin.auth.Audience;
 import io.github.acrlogin.auth.CredentialSource;
+import io.github.acrlogin.auth.Redaction;
 import io.github.acrlogin.auth.Registry;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,6 +108,9 @@ abstract class AbstractAcrMojo extends AbstractMojo {
     } catch (AcrAuthException e) {
       // One line: what failed, why, and "Fix: ...". Never a secret (shared-auth redacts server detail).
       throw new MojoFailureException(e.getMessage());
+    } catch (IllegalArgumentException e) {
+      // A value that a library refused (shared-auth, Jib): a user error, so no stack trace; scrubbed all the same.
+      throw new MojoFailureException("acr:" + goal() + " failed: " + Redaction.redact(e.getMessage()));
     } finally {
       Authenticators.detach();
     }
@@ -130,16 +134,11 @@ abstract class AbstractAcrMojo extends AbstractMojo {
   }
 
   /**
-   * The process environment, plus {@code AZURE_AUTHORITY_HOST} when {@code <authorityHost>} is set: Azure Identity's
-   * credential builders reload the authority host from their configuration, so it must be there too.
+   * The process environment, for Azure Identity. {@code <authorityHost>} is not added to it: it is part of the
+   * registry's cloud ({@link #resolveRegistry()}), which shared-auth applies to every Entra credential it builds.
    */
   protected Map<String, String> environment() {
-    if (authorityHost == null || authorityHost.isBlank()) {
-      return System.getenv();
-    }
-    Map<String, String> env = new java.util.HashMap<>(System.getenv());
-    env.put("AZURE_AUTHORITY_HOST", authorityHost.trim());
-    return env;
+    return System.getenv();
   }
 
   /** A user property as Maven resolves {@code ${name}}: command line, then system, then project properties. */
@@ -181,12 +180,10 @@ abstract class AbstractAcrMojo extends AbstractMojo {
 
   /**
    * Maven drops unknown top-level elements before configuring a goal, so a {@code <clientSecret>} written directly in
-   * {@code <configuration>} would be silently ignored: look for it in the project's raw plugin configuration.
+   * {@code <configuration>} would be silently ignored: look for it in the project's raw plugin configuration. (A
+   * secret element inside {@code <auth>} is refused by {@link AuthResolver#credentialSource}.)
    */
   private void refuseSecretsInPom() throws ConfigurationProblem {
-    if (auth != null && !auth.secretElementsWritten().isEmpty()) {
-      throw AuthResolver.secretInPom("<auth><" + auth.secretElementsWritten().get(0) + ">", registryOrNull());
-    }
     if (project == null || project.getBuild() == null) {
       return;
     }

@@ -5,9 +5,8 @@ import io.github.acrlogin.auth.AuthAsArmStatus;
 import io.github.acrlogin.auth.AuthenticationAsArmPolicy;
 import io.github.acrlogin.auth.CredentialSource;
 import io.github.acrlogin.auth.Registry;
+import java.util.Map;
 import java.util.Optional;
-import org.apache.maven.plugin.MojoExecutionException;
-import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.settings.crypto.SettingsDecrypter;
 
@@ -67,34 +66,24 @@ abstract class AbstractAuthPolicyMojo extends AbstractAcrMojo {
       this.registry = resolveRegistry();
       this.subscription = AuthPolicyConfig.subscriptionId(subscriptionId);
       this.group = AuthPolicyConfig.resourceGroup(resourceGroup);
-      String apiVersion = AuthPolicyConfig.apiVersion(armApiVersion);
-      Optional<String> endpoint = AuthPolicyConfig.resourceManagerEndpoint(resourceManagerEndpoint);
+      Map<String, String> env = environment();
+      this.policy = AuthPolicyConfig.policy((version, endpoint) -> Authenticators.policy(env, version, endpoint),
+          armApiVersion, resourceManagerEndpoint);
       this.source = credentialSource(registry);
       AuthPolicyConfig.requireEntraIdentity(source);
-      this.policy = Authenticators.policy(environment(), apiVersion, endpoint.orElse(null));
     }
 
-    AuthAsArmStatus show() throws MojoExecutionException {
-      try {
-        return policy.show(registry, source, subscription, group);
-      } catch (AcrAuthException e) {
-        throw new MojoExecutionException(e.getMessage());
-      }
+    /** The current status; a failure is reported by {@link AbstractAcrMojo#execute()} as for every goal. */
+    AuthAsArmStatus show() throws AcrAuthException {
+      return policy.show(registry, source, subscription, group);
     }
 
-    AuthAsArmStatus update(AuthAsArmStatus status) throws MojoExecutionException {
-      try {
-        return policy.update(registry, source, subscription, group, status);
-      } catch (AcrAuthException e) {
-        throw new MojoExecutionException(e.getMessage());
-      }
+    AuthAsArmStatus update(AuthAsArmStatus status) throws AcrAuthException {
+      return policy.update(registry, source, subscription, group, status);
     }
   }
 
   protected final Target target() throws ConfigurationProblem {
     return new Target();
   }
-
-  @Override
-  protected abstract void run() throws ConfigurationProblem, MojoExecutionException, MojoFailureException;
 }

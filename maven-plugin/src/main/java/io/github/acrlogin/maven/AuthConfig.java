@@ -213,6 +213,11 @@ public class AuthConfig {
     return Boolean.TRUE.equals(sendCertificateChain);
   }
 
+  /** As written (null when absent), to tell "not set" from "false". */
+  Boolean sendCertificateChainSetting() {
+    return sendCertificateChain;
+  }
+
   String managedIdentityClientId() {
     return managedIdentityClientId;
   }
@@ -234,11 +239,6 @@ public class AuthConfig {
     return List.copyOf(secretElementsWritten);
   }
 
-  AuthConfig method(String m) {
-    this.method = m;
-    return this;
-  }
-
   /** Only identifiers; Maven prints this with {@code -X}. */
   @Override
   public String toString() {
@@ -248,6 +248,7 @@ public class AuthConfig {
     append(s, "serverId", serverId);
     append(s, "username", username);
     append(s, "certificatePath", certificatePath);
+    append(s, "sendCertificateChain", sendCertificateChain == null ? null : sendCertificateChain.toString());
     append(s, "managedIdentityClientId", managedIdentityClientId);
     append(s, "managedIdentityObjectId", managedIdentityObjectId);
     append(s, "managedIdentityResourceId", managedIdentityResourceId);

@@ -3,7 +3,6 @@ package io.github.acrlogin.maven;
 import io.github.acrlogin.auth.AuthAsArmStatus;
 import io.github.acrlogin.auth.AuthenticationAsArmPolicy;
 import io.github.acrlogin.auth.CredentialSource;
-import java.net.URI;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -14,10 +13,16 @@ import java.util.regex.Pattern;
  */
 final class AuthPolicyConfig {
 
-  private static final Pattern GUID =
-      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
   private static final Pattern RESOURCE_GROUP = Pattern.compile("[-\\w._()]{1,90}");
-  private static final Pattern API_VERSION = Pattern.compile("\\d{4}-\\d{2}-\\d{2}(-preview)?");
+
+  /** Makes the authentication-as-arm client; shared-auth's builder validates its settings. */
+  interface PolicyFactory {
+    /**
+     * @param endpoint null for the registry cloud's
+     * @throws IllegalArgumentException for an invalid api-version or endpoint
+     */
+    AuthenticationAsArmPolicy create(String apiVersion, String endpoint);
+  }
 
   private AuthPolicyConfig() {}
 
@@ -28,7 +33,7 @@ final class AuthPolicyConfig {
           + " the id of the subscription that holds the registry (az account show --query id)");
     }
     String v = value.trim();
-    if (!GUID.matcher(v).matches()) {
+    if (!CredentialSource.isGuid(v)) {
       throw new ConfigurationProblem("<subscriptionId> (acr.subscriptionId) '" + v + "' is not a subscription id:"
           + " use the GUID, e.g. 00000000-0000-0000-0000-000000000000 (az account show --query id), not the name");
     }
@@ -48,38 +53,35 @@ final class AuthPolicyConfig {
     return Optional.of(v);
   }
 
-  /** {@code <armApiVersion>}: optional; default {@link AuthenticationAsArmPolicy#DEFAULT_API_VERSION}. */
-  static String apiVersion(String value) throws ConfigurationProblem {
-    if (value == null || value.isBlank()) {
-      return AuthenticationAsArmPolicy.DEFAULT_API_VERSION;
-    }
-    String v = value.trim();
-    if (!API_VERSION.matcher(v).matches()) {
-      throw new ConfigurationProblem("<armApiVersion> (acr.armApiVersion) '" + v + "' is not an api-version: use"
-          + " the form " + AuthenticationAsArmPolicy.DEFAULT_API_VERSION + " (the default) or 2023-11-01-preview");
-    }
-    return v;
-  }
-
-  /** {@code <resourceManagerEndpoint>}: optional; an http(s) URL without path or query. */
-  static Optional<String> resourceManagerEndpoint(String value) throws ConfigurationProblem {
-    if (value == null || value.isBlank()) {
-      return Optional.empty();
-    }
-    String v = value.trim().replaceAll("/+$", "");
-    String problem = "<resourceManagerEndpoint> (acr.resourceManagerEndpoint) '" + v + "' is not valid: use the"
-        + " URL of the cloud's Azure Resource Manager without path or query, e.g. https://management.azure.com";
+  /**
+   * The authentication-as-arm client for {@code <armApiVersion>} (default
+   * {@link AuthenticationAsArmPolicy#DEFAULT_API_VERSION}) and {@code <resourceManagerEndpoint>} (default: the
+   * registry cloud's). shared-auth validates both; each invalid one is reported by its element and user property.
+   */
+  static AuthenticationAsArmPolicy policy(PolicyFactory factory, String apiVersion, String resourceManagerEndpoint)
+      throws ConfigurationProblem {
+    String version = apiVersion == null || apiVersion.isBlank()
+        ? AuthenticationAsArmPolicy.DEFAULT_API_VERSION : apiVersion.trim();
+    String endpoint = resourceManagerEndpoint == null || resourceManagerEndpoint.isBlank()
+        ? null : resourceManagerEndpoint.trim();
+    AuthenticationAsArmPolicy policy;
     try {
-      URI uri = URI.create(v);
-      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      if (!(scheme.equals("https") || scheme.equals("http")) || uri.getHost() == null || uri.getRawQuery() != null
-          || (uri.getRawPath() != null && !uri.getRawPath().isEmpty())) {
-        throw new ConfigurationProblem(problem);
-      }
+      policy = factory.create(version, null);
     } catch (IllegalArgumentException e) {
-      throw new ConfigurationProblem(problem);
+      throw new ConfigurationProblem("<armApiVersion> (acr.armApiVersion) '" + version + "' is not valid ("
+          + e.getMessage() + "): use the form " + AuthenticationAsArmPolicy.DEFAULT_API_VERSION + " (the default) or"
+          + " 2023-11-01-preview");
     }
-    return Optional.of(v);
+    if (endpoint == null) {
+      return policy;
+    }
+    try {
+      return factory.create(version, endpoint);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationProblem("<resourceManagerEndpoint> (acr.resourceManagerEndpoint) '" + endpoint
+          + "' is not valid (" + e.getMessage() + "): use the URL of the cloud's Azure Resource Manager without path"
+          + " or query, e.g. https://management.azure.com");
+    }
   }
 
   /**

@@ -1,9 +1,9 @@
 package io.github.acrlogin.maven;
 
+import io.github.acrlogin.auth.AcrAuthException;
 import io.github.acrlogin.auth.AuthAsArmStatus;
 import java.util.Optional;
 import javax.inject.Inject;
-import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.settings.crypto.SettingsDecrypter;
@@ -42,7 +42,7 @@ public class AuthPolicyMojo extends AbstractAuthPolicyMojo {
   }
 
   @Override
-  protected void run() throws ConfigurationProblem, MojoExecutionException {
+  protected void run() throws ConfigurationProblem, AcrAuthException {
     Optional<AuthAsArmStatus> wanted = AuthPolicyConfig.status(authAsArm, "authAsArm", "acr.authAsArm");
     Target t = target();
     if (wanted.isEmpty()) {

@@ -93,7 +93,8 @@ final class AuthResolver {
     } catch (IllegalArgumentException e) {
       throw new ConfigurationProblem("<cloud> (acr.cloud): " + e.getMessage());
     }
-    boolean customAudience = audience != null && audience.trim().toLowerCase(Locale.ROOT).startsWith("http");
+    AudienceSetting parsed = parseAudience(audience);
+    boolean customAudience = parsed.customAcrAudience() != null;
     AzureCloud effective = base;
     if ((authorityHost != null && !authorityHost.isBlank()) || customAudience) {
       AzureCloud.Builder b = AzureCloud.builder(base).name(base.name());
@@ -101,7 +102,7 @@ final class AuthResolver {
         b.authorityHost(authorityHost.trim());
       }
       if (customAudience) {
-        b.acrAudience(audience.trim());
+        b.acrAudience(parsed.customAcrAudience());
       }
       try {
         effective = b.build();
@@ -119,15 +120,26 @@ final class AuthResolver {
 
   /** ACR unless {@code <audience>} says {@code arm}; a URL is a custom cloud's ACR audience. */
   static Audience audience(String audience) throws ConfigurationProblem {
+    return parseAudience(audience).audience();
+  }
+
+  /** {@code <audience>}, parsed: which audience, and the custom cloud's ACR audience when it is a URL (else null). */
+  record AudienceSetting(Audience audience, String customAcrAudience) {}
+
+  /** The one parser of {@code <audience>}, for both the registry's cloud and the credential source. */
+  static AudienceSetting parseAudience(String audience) throws ConfigurationProblem {
     if (audience == null || audience.isBlank()) {
-      return Audience.ACR;
+      return new AudienceSetting(Audience.ACR, null);
     }
     String a = audience.trim().toLowerCase(Locale.ROOT);
-    if (a.equals("acr") || a.startsWith("https://")) {
-      return Audience.ACR;
+    if (a.equals("acr")) {
+      return new AudienceSetting(Audience.ACR, null);
+    }
+    if (a.startsWith("https://")) {
+      return new AudienceSetting(Audience.ACR, audience.trim());
     }
     if (a.equals("arm")) {
-      return Audience.ARM;
+      return new AudienceSetting(Audience.ARM, null);
     }
     throw new ConfigurationProblem("<audience> (acr.audience) '" + audience.trim() + "' is not valid: use acr (the"
         + " default, accepted by every registry), arm (only for registries with authentication-as-arm enabled), or"
@@ -200,8 +212,17 @@ final class AuthResolver {
       throw new ConfigurationProblem("service-principal needs a tenant: set <auth><tenantId> (or -Dacr.auth.tenantId)"
           + " or AZURE_TENANT_ID");
     }
-    String client = firstNonBlank(auth.clientId(), server == null ? null : server.username().orElse(null),
-        env("AZURE_CLIENT_ID"));
+    String serverUser = server == null ? null : server.username().orElse(null);
+    if (auth.clientId() != null && serverUser != null && !auth.clientId().trim().equalsIgnoreCase(serverUser)) {
+      throw new ConfigurationProblem("<auth><clientId> (acr.auth.clientId) '" + auth.clientId().trim() + "' and the"
+          + " <username> '" + serverUser + "' of settings.xml server '" + serverId(auth, registry) + "' name different"
+          + " service principals, so it is unclear whose secret that server holds: remove one, or make them equal");
+    }
+    String client = firstNonBlank(auth.clientId(), serverUser);
+    boolean clientFromEnvironment = client == null && env("AZURE_CLIENT_ID") != null;
+    if (clientFromEnvironment) {
+      client = env("AZURE_CLIENT_ID");
+    }
     if (client == null) {
       throw new ConfigurationProblem("service-principal needs a client id: set <auth><clientId> (or"
           + " -Dacr.auth.clientId), the <username> of settings.xml server '" + serverId(auth, registry)
@@ -217,9 +238,13 @@ final class AuthResolver {
       }
       String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
       Secret passphrase = server == null ? null : server.passphrase().orElse(null);
-      ClientCertificate cert = name.endsWith(".pfx") || name.endsWith(".p12")
-          ? ClientCertificate.pfx(path, passphrase)
-          : ClientCertificate.pem(path);
+      boolean pfx = name.endsWith(".pfx") || name.endsWith(".p12");
+      if (!pfx && passphrase != null) {
+        throw new ConfigurationProblem("settings.xml server '" + serverId(auth, registry) + "' has a <passphrase>, but"
+            + " the certificate '" + certificate + "' is a PEM file, which is read without one (encrypted PEM keys are"
+            + " not supported): remove the <passphrase>, use an unencrypted PEM, or use a .pfx/.p12 file");
+      }
+      ClientCertificate cert = pfx ? ClientCertificate.pfx(path, passphrase) : ClientCertificate.pem(path);
       if (auth.sendCertificateChain()) {
         cert = cert.withChain();
       }
@@ -228,14 +253,15 @@ final class AuthResolver {
     if (server != null && server.password().isPresent()) {
       return CredentialSource.servicePrincipal(tenant, client, server.password().get());
     }
-    String envSecret = env("AZURE_CLIENT_SECRET");
+    // AZURE_CLIENT_SECRET belongs to AZURE_CLIENT_ID: never pair it with a client id from the POM or settings.xml.
+    String envSecret = clientFromEnvironment ? env("AZURE_CLIENT_SECRET") : null;
     if (envSecret != null) {
       return CredentialSource.servicePrincipal(tenant, client, Secret.of(envSecret));
     }
     throw new ConfigurationProblem("service-principal needs a client secret or certificate: add"
         + " <server><id>" + serverId(auth, registry) + "</id><username>" + client + "</username><password>secret"
-        + "</password></server> to settings.xml (encrypt it with mvn --encrypt-password), set AZURE_CLIENT_SECRET, or"
-        + " set <auth><certificatePath>");
+        + "</password></server> to settings.xml (encrypt it with mvn --encrypt-password), set <auth><certificatePath>,"
+        + " or leave the client id unset and use AZURE_CLIENT_ID with AZURE_CLIENT_SECRET");
   }
 
   private CredentialSource managedIdentity(AuthConfig auth) throws ConfigurationProblem {
@@ -337,6 +363,7 @@ final class AuthResolver {
     set.put("serverId", auth.serverId() != null);
     set.put("username", auth.username() != null);
     set.put("certificatePath", auth.certificatePath() != null);
+    set.put("sendCertificateChain", auth.sendCertificateChainSetting() != null);
     set.put("managedIdentityClientId", auth.managedIdentityClientId() != null);
     set.put("managedIdentityObjectId", auth.managedIdentityObjectId() != null);
     set.put("managedIdentityResourceId", auth.managedIdentityResourceId() != null);
@@ -344,7 +371,7 @@ final class AuthResolver {
     List<String> allowed;
     switch (method) {
       case SERVICE_PRINCIPAL:
-        allowed = List.of("tenantId", "clientId", "serverId", "certificatePath");
+        allowed = List.of("tenantId", "clientId", "serverId", "certificatePath", "sendCertificateChain");
         break;
       case MANAGED_IDENTITY:
         allowed = List.of("managedIdentityClientId", "managedIdentityObjectId", "managedIdentityResourceId");

@@ -13,33 +13,41 @@ import org.apache.maven.plugin.logging.Log;
  * and this holder lives in it.
  *
  * <p>The authenticator's events go to the log of the mojo that is running on the calling thread (a thread-local
- * set around each goal), so with {@code -T} every line lands under its own module.
+ * set around each goal, and by each background login on its own thread), so with {@code -T} every line lands under
+ * its own module; an event on a thread that attached no log is dropped rather than sent to another module's log.
  */
 final class Authenticators {
 
-  private static final Map<String, AcrAuthenticator> BY_SETTINGS = new ConcurrentHashMap<>();
-  private static final Map<String, AuthenticationAsArmPolicy> POLICIES = new ConcurrentHashMap<>();
+  private static final Map<Map<String, String>, AcrAuthenticator> BY_ENVIRONMENT = new ConcurrentHashMap<>();
+  private static final Map<PolicyKey, AuthenticationAsArmPolicy> POLICIES = new ConcurrentHashMap<>();
   private static final ThreadLocal<Log> CURRENT = new ThreadLocal<>();
-  private static volatile Log fallback;
+
+  /** What a shared authentication-as-arm client depends on. */
+  private record PolicyKey(Map<String, String> environment, String apiVersion, String endpoint) {}
 
   private Authenticators() {}
 
   /** The shared authenticator for this environment (the only setting the goals vary). */
   static AcrAuthenticator get(Map<String, String> environment) {
-    String key = "maven|" + environment.hashCode();
-    return BY_SETTINGS.computeIfAbsent(key, k -> AcrAuthenticator.builder()
+    // Keyed by an immutable copy (equal maps, equal keys; no hash collisions between different environments).
+    Map<String, String> key = Map.copyOf(environment);
+    return BY_ENVIRONMENT.computeIfAbsent(key, k -> AcrAuthenticator.builder()
         .clientName("maven")
-        .environment(environment)
+        .environment(k)
         .listener(Authenticators::log)
         .build());
   }
 
-  /** The shared authentication-as-arm client for this environment, api-version and ARM endpoint. */
+  /**
+   * The shared authentication-as-arm client for this environment, api-version and ARM endpoint (null: the cloud's).
+   *
+   * @throws IllegalArgumentException from shared-auth's validation of the api-version or endpoint (nothing cached)
+   */
   static AuthenticationAsArmPolicy policy(Map<String, String> environment, String apiVersion, String endpoint) {
-    String key = environment.hashCode() + "|" + apiVersion + "|" + endpoint;
-    return POLICIES.computeIfAbsent(key, k -> AuthenticationAsArmPolicy.builder(get(environment))
-        .apiVersion(apiVersion)
-        .resourceManagerEndpoint(endpoint)
+    PolicyKey key = new PolicyKey(Map.copyOf(environment), apiVersion, endpoint);
+    return POLICIES.computeIfAbsent(key, k -> AuthenticationAsArmPolicy.builder(get(k.environment()))
+        .apiVersion(k.apiVersion())
+        .resourceManagerEndpoint(k.endpoint())
         .build());
   }
 
@@ -61,7 +69,6 @@ final class Authenticators {
   /** Routes events on this thread to {@code log} until {@link #detach()}. */
   static void attach(Log log) {
     CURRENT.set(log);
-    fallback = log;
   }
 
   static void detach() {
@@ -71,9 +78,6 @@ final class Authenticators {
   /** Maps shared-auth's (secret-free) events onto Maven's log levels. */
   static void log(AuthEvent event) {
     Log log = CURRENT.get();
-    if (log == null) {
-      log = fallback;
-    }
     if (log == null) {
       return;
     }

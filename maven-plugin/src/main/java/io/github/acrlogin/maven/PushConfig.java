@@ -39,7 +39,6 @@ final class PushConfig {
   private static final Pattern JAVA_NAME =
       Pattern.compile("\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*"
           + "(\\.\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*)*");
-  private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
 
   private PushConfig() {}
 
@@ -93,7 +92,7 @@ final class PushConfig {
   }
 
   static void checkTag(String tag, String element) throws ConfigurationProblem {
-    if (!TAG.matcher(tag).matches()) {
+    if (!ImageReference.isValidTag(tag)) {
       throw new ConfigurationProblem(element + " '" + tag + "' is not a valid tag: up to 128 letters, digits, '_',"
           + " '.' and '-', not starting with '.' or '-', e.g. 1.0.0");
     }

@@ -18,9 +18,11 @@ import com.google.cloud.tools.jib.event.events.ProgressEvent;
 import io.github.acrlogin.auth.AcrAuthException;
 import io.github.acrlogin.auth.AcrAuthenticator;
 import io.github.acrlogin.auth.CredentialSource;
+import io.github.acrlogin.auth.Redaction;
 import io.github.acrlogin.auth.Registry;
 import io.github.acrlogin.auth.RegistryLogin;
 import io.github.acrlogin.auth.Scope;
+import io.github.acrlogin.auth.Secret;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,12 +30,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import javax.inject.Inject;
 import org.apache.maven.artifact.Artifact;
@@ -253,12 +259,15 @@ public class PushMojo extends AbstractAcrMojo {
       throw new MojoExecutionException("Interrupted while pushing " + target);
     } catch (RegistryException | ExecutionException | IOException | CacheDirectoryCreationException
         | RuntimeException e) {
-      // A failed login explains the failure better than Jib's symptom of it.
-      login.rethrowFailure(redactor);
-      if (baseLogin != null) {
-        baseLogin.rethrowFailure(redactor);
+      // A failed login explains the failure better than Jib's symptom of it, but only a failure that is the
+      // login's: a local one (cache, layers, a Docker Hub base image) neither waits for a login nor is hidden by it.
+      boolean credentials = JibFailures.isCredentialFailure(e);
+      login.rethrowFailure(credentials);
+      if (baseLogin != null && baseLogin != login) {
+        baseLogin.rethrowFailure(credentials);
       }
-      throw new JibFailures(acr, reg, source, target, redactor).explain(e);
+      throw new JibFailures(acr, reg, source, target, baseImage == null ? null : base, baseRegistry, redactor)
+          .explain(e);
     }
 
     // 4. Report.
@@ -281,10 +290,19 @@ public class PushMojo extends AbstractAcrMojo {
    * {@link AcrAuthException} with its remedy. Events of the login go to the goal's log.
    */
   static final class BackgroundLogin {
-    private final CompletableFuture<RegistryLogin> future = new CompletableFuture<>();
+    /** The longest a credential failure of Jib waits for a login still running, to report its cause instead. */
+    static final java.time.Duration FAILURE_WAIT = java.time.Duration.ofMinutes(2);
+
+    private final CompletableFuture<RegistryLogin> future;
+
+    /** A login already under way (or ended), for tests. */
+    BackgroundLogin(CompletableFuture<RegistryLogin> future) {
+      this.future = future;
+    }
 
     BackgroundLogin(AcrAuthenticator acr, Registry registry, CredentialSource source,
         org.apache.maven.plugin.logging.Log log, Timing timing) {
+      this.future = new CompletableFuture<>();
       Thread t = new Thread(() -> {
         Authenticators.attach(log);
         try {
@@ -304,7 +322,7 @@ public class PushMojo extends AbstractAcrMojo {
     RegistryLogin await(Redactor redactor) throws CredentialRetrievalException {
       try {
         RegistryLogin login = future.get();
-        redactor.add(login.password().reveal());
+        redactor.add(login);
         return login;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -314,12 +332,21 @@ public class PushMojo extends AbstractAcrMojo {
       }
     }
 
-    /** Throws the login's failure, waiting for it to end; returns when it succeeded. */
-    void rethrowFailure(Redactor redactor) throws AcrAuthException {
+    /**
+     * Throws the login's failure when it has already failed, or, when Jib's failure was about credentials
+     * ({@code credentialFailure}), once the login ends (waiting at most {@link #FAILURE_WAIT}); returns otherwise.
+     * Never waits for a login that a local failure has nothing to do with.
+     */
+    void rethrowFailure(boolean credentialFailure) throws AcrAuthException {
+      if (!future.isDone() && !credentialFailure) {
+        return;
+      }
       try {
-        redactor.add(future.get().password().reveal());
+        future.get(FAILURE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } catch (TimeoutException e) {
+        // Still running: report Jib's own failure.
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         if (cause instanceof AcrAuthException) {
@@ -439,6 +466,11 @@ public class PushMojo extends AbstractAcrMojo {
   // ------------------------------------------------------------------ output
 
   private void log(LogEvent e, Redactor redactor) {
+    boolean debugOnly = e.getLevel() != LogEvent.Level.ERROR && e.getLevel() != LogEvent.Level.WARN
+        && e.getLevel() != LogEvent.Level.LIFECYCLE && e.getLevel() != LogEvent.Level.PROGRESS;
+    if (debugOnly && !getLog().isDebugEnabled()) {
+      return; // Jib's INFO and DEBUG events are many: do not redact what nobody will see
+    }
     String m = redactor.redact(e.getMessage());
     switch (e.getLevel()) {
       case ERROR:
@@ -497,15 +529,36 @@ public class PushMojo extends AbstractAcrMojo {
     private final Registry registry;
     private final CredentialSource source;
     private final ImageReference target;
+    private final ImageReference base;
+    private final Registry baseRegistry;
     private final Redactor redactor;
 
+    /**
+     * @param base the base image, null for scratch
+     * @param baseRegistry the base image's registry when it is an ACR registry pulled with {@code source}, else null
+     */
     JibFailures(AcrAuthenticator acr, Registry registry, CredentialSource source, ImageReference target,
-        Redactor redactor) {
+        ImageReference base, Registry baseRegistry, Redactor redactor) {
       this.acr = acr;
       this.registry = registry;
       this.source = source;
       this.target = target;
+      this.base = base;
+      this.baseRegistry = baseRegistry;
       this.redactor = redactor;
+    }
+
+    /**
+     * True when Jib failed over credentials: our credential retriever failed, the registry's token service refused
+     * them, or a registry answered 401 or 403.
+     */
+    static boolean isCredentialFailure(Throwable t) {
+      if (isCause(t, CredentialRetrievalException.class)
+          || isCause(t, com.google.cloud.tools.jib.api.RegistryAuthenticationFailedException.class)) {
+        return true;
+      }
+      Integer status = httpStatus(t);
+      return status != null && (status == 401 || status == 403);
     }
 
     MojoFailureException explain(Exception e) {
@@ -513,15 +566,19 @@ public class PushMojo extends AbstractAcrMojo {
       Integer status = httpStatus(root);
       String what = "Pushing " + target + " failed";
       if (status != null && (status == 401 || status == 403)) {
+        String host = failingRegistry(root);
+        if (base != null && host != null && !host.equalsIgnoreCase(target.getRegistry())) {
+          return baseImageRefused(what, host, status, root);
+        }
         // Find out why with the least request there is: ask for exactly the push scope.
         try {
           acr.accessToken(registry, source, List.of(Scope.push(target.getRepository())));
         } catch (AcrAuthException auth) {
           return new MojoFailureException(what + ": " + auth.getMessage());
         }
-        return new MojoFailureException(what + ": the registry answered " + status + " for " + source
-            + ". Fix: assign AcrPush to the identity on " + registry.loginServer() + " (a repository-scoped token"
-            + " needs content/write on " + target.getRepository() + " in its scope map)");
+        // The identity may push there, so the refusal has another cause: report it as it is.
+        return new MojoFailureException(what + ": " + (host == null ? registry.loginServer() : host) + " answered "
+            + status + " although " + source + " may push to " + target.getRepository() + " (" + message(root) + ")");
       }
       if (isCause(root, javax.net.ssl.SSLException.class)) {
         return new MojoFailureException(what + ": the TLS connection failed (" + message(root) + "). Fix: make the"
@@ -535,6 +592,40 @@ public class PushMojo extends AbstractAcrMojo {
       return new MojoFailureException(what + ": " + message(root));
     }
 
+    /** The base image's registry refused the pull: name it, and find out why when it is an ACR registry. */
+    private MojoFailureException baseImageRefused(String what, String host, int status, Throwable root) {
+      if (baseRegistry != null) {
+        try {
+          acr.accessToken(baseRegistry, source, List.of(Scope.pull(base.getRepository())));
+        } catch (AcrAuthException auth) {
+          return new MojoFailureException(what + ": pulling the base image " + base + " failed: " + auth.getMessage());
+        }
+      }
+      return new MojoFailureException(what + ": the base image's registry " + host + " answered " + status + " for "
+          + base + " (" + message(root) + "). Fix: check that <from> (acr.from) names an image that exists and that "
+          + (baseRegistry != null ? source + " may pull it" : "it can be pulled without credentials"));
+    }
+
+    /** The registry (host) of the request that Jib's failure is about, when Jib says. */
+    static String failingRegistry(Throwable t) {
+      for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+        if (c instanceof com.google.cloud.tools.jib.api.RegistryUnauthorizedException) {
+          String ref = ((com.google.cloud.tools.jib.api.RegistryUnauthorizedException) c).getImageReference();
+          if (ref != null && !ref.isBlank()) {
+            int slash = ref.indexOf('/');
+            return slash > 0 ? ref.substring(0, slash) : ref;
+          }
+        }
+        if (c instanceof com.google.cloud.tools.jib.api.RegistryAuthenticationFailedException) {
+          String url = ((com.google.cloud.tools.jib.api.RegistryAuthenticationFailedException) c).getServerUrl();
+          if (url != null && !url.isBlank()) {
+            return url;
+          }
+        }
+      }
+      return null;
+    }
+
     private String message(Throwable t) {
       StringBuilder s = new StringBuilder(t.getClass().getSimpleName());
       if (t.getMessage() != null) {
@@ -546,7 +637,7 @@ public class PushMojo extends AbstractAcrMojo {
       return redactor.redact(s.toString().replace('\n', ' '));
     }
 
-    private static boolean isCause(Throwable t, Class<? extends Throwable> type) {
+    static boolean isCause(Throwable t, Class<? extends Throwable> type) {
       for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
         if (type.isInstance(c)) {
           return true;
@@ -568,13 +659,24 @@ public class PushMojo extends AbstractAcrMojo {
     }
   }
 
-  /** Removes the credentials handed to Jib from any text that leaves this goal. */
+  /**
+   * Removes the credentials handed to Jib from any text that leaves this goal: shared-auth's {@link Redaction} (JWTs,
+   * such as Jib's own access tokens, {@code Authorization} values and secret-bearing fields) plus the exact values
+   * handed to Jib and, for Basic logins, the base64 of {@code user:password} that Jib sends. Safe for Jib's threads.
+   */
   static final class Redactor {
-    private final Map<String, Boolean> secrets = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Set<Secret> secrets = ConcurrentHashMap.newKeySet();
 
-    Redactor add(String secret) {
-      if (secret != null && secret.length() >= 4) {
-        secrets.put(secret, Boolean.TRUE);
+    /** Adds the secret of a login that is about to be handed to Jib. */
+    Redactor add(RegistryLogin login) {
+      if (login.password().reveal().length() < 4) {
+        return this; // masking every occurrence of a few characters would garble messages and hide nothing
+      }
+      secrets.add(login.password());
+      if (!login.isRefreshToken()) {
+        // Jib sends Basic credentials as base64(user:password), which could be echoed back in an error.
+        secrets.add(Secret.of(Base64.getEncoder().encodeToString(
+            (login.username() + ":" + login.password().reveal()).getBytes(StandardCharsets.UTF_8))));
       }
       return this;
     }
@@ -583,12 +685,7 @@ public class PushMojo extends AbstractAcrMojo {
       if (text == null) {
         return "";
       }
-      String out = text;
-      for (String s : secrets.keySet()) {
-        out = out.replace(s, "****");
-      }
-      // Jib's "Did not get token" message repeats the POSTed form, refresh token included.
-      return out.replaceAll("(refresh_token|access_token|password)=[^&\\s]*", "$1=****");
+      return Redaction.redact(text, secrets.toArray(new Secret[0]));
     }
   }
 }

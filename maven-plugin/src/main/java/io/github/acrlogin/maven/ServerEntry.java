@@ -26,10 +26,6 @@ final class ServerEntry {
     return s == null || s.isBlank();
   }
 
-  String id() {
-    return id;
-  }
-
   Optional<String> username() {
     return Optional.ofNullable(username);
   }

@@ -4,17 +4,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.acrlogin.auth.AcrAuthException;
 import io.github.acrlogin.auth.CredentialSource;
+import io.github.acrlogin.auth.DockerConfig;
 import io.github.acrlogin.auth.Registry;
 import io.github.acrlogin.auth.RegistryLogin;
 import io.github.acrlogin.auth.Scope;
 import java.io.File;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import javax.inject.Inject;
 import org.apache.maven.plugin.MojoExecutionException;
@@ -68,19 +68,23 @@ public class TokenMojo extends AbstractAcrMojo {
     }
     String text = json.toPrettyString() + System.lineSeparator();
     if (output == null) {
-      PrintStream out = System.out; // deliberately not the Maven log
+      // The process's real standard output, deliberately not System.out: under mvn -l (--log-file) Maven points
+      // System.out at the log file, which must never hold a token. Flushed, not closed: it is the process's stdout.
+      PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
       out.print(text);
       out.flush();
       return;
     }
     Path file = output.toPath().toAbsolutePath();
     try {
-      writePrivate(file, text);
+      DockerConfig.writePrivate(file, text.getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new MojoExecutionException("Could not write " + file + ": " + e.getMessage()
           + ". Fix: choose a writable path with <output> (acr.output)");
     }
-    getLog().info("Wrote the token for " + reg.loginServer() + " to " + file + " (mode 0600)");
+    boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("posix");
+    getLog().info("Wrote the token for " + reg.loginServer() + " to " + file
+        + (posix ? " (mode 0600)" : " (this file system has no POSIX modes: keep the file private)"));
   }
 
   static List<Scope> scopes(String value) throws ConfigurationProblem {
@@ -93,19 +97,5 @@ public class TokenMojo extends AbstractAcrMojo {
     } catch (IllegalArgumentException e) {
       throw new ConfigurationProblem("<scope> (acr.scope): " + e.getMessage());
     }
-  }
-
-  /** Creates the file with mode 0600 from the start (no window in which others could read it). */
-  static void writePrivate(Path file, String text) throws IOException {
-    if (file.getParent() != null) {
-      Files.createDirectories(file.getParent());
-    }
-    Files.deleteIfExists(file);
-    if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    } else {
-      Files.createFile(file);
-    }
-    Files.write(file, text.getBytes(StandardCharsets.UTF_8));
   }
 }

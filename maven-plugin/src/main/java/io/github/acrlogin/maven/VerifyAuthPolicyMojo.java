@@ -1,8 +1,8 @@
 package io.github.acrlogin.maven;
 
+import io.github.acrlogin.auth.AcrAuthException;
 import io.github.acrlogin.auth.AuthAsArmStatus;
 import javax.inject.Inject;
-import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -37,7 +37,7 @@ public class VerifyAuthPolicyMojo extends AbstractAuthPolicyMojo {
   }
 
   @Override
-  protected void run() throws ConfigurationProblem, MojoExecutionException, MojoFailureException {
+  protected void run() throws ConfigurationProblem, AcrAuthException, MojoFailureException {
     AuthAsArmStatus expected = AuthPolicyConfig.status(expectAuthAsArm, "expectAuthAsArm", "acr.expectAuthAsArm")
         .orElse(AuthAsArmStatus.DISABLED);
     Target t = target();

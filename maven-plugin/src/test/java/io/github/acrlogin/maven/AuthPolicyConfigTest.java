@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.acrlogin.auth.AcrAuthenticator;
 import io.github.acrlogin.auth.AuthAsArmStatus;
 import io.github.acrlogin.auth.AuthenticationAsArmPolicy;
 import io.github.acrlogin.auth.CredentialSource;
+import io.github.acrlogin.auth.Registry;
 import io.github.acrlogin.auth.Secret;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -47,21 +50,34 @@ class AuthPolicyConfigTest {
     assertTrue(problem(() -> AuthPolicyConfig.resourceGroup("my/rg")).contains("<resourceGroup>"));
   }
 
+  /** shared-auth's own builder, as the goals use it. */
+  static final AuthPolicyConfig.PolicyFactory FACTORY = (version, endpoint) -> AuthenticationAsArmPolicy
+      .builder(AcrAuthenticator.builder().environment(Map.of()).build())
+      .apiVersion(version)
+      .resourceManagerEndpoint(endpoint)
+      .build();
+
   @Test
-  void apiVersionDefaultsAndIsValidated() throws Exception {
-    assertEquals(AuthenticationAsArmPolicy.DEFAULT_API_VERSION, AuthPolicyConfig.apiVersion(null));
-    assertEquals("2023-11-01-preview", AuthPolicyConfig.apiVersion("2023-11-01-preview"));
-    String m = problem(() -> AuthPolicyConfig.apiVersion("latest"));
+  void apiVersionDefaultsAndIsValidatedByTheSharedBuilder() throws Exception {
+    assertEquals(AuthenticationAsArmPolicy.DEFAULT_API_VERSION,
+        AuthPolicyConfig.policy(FACTORY, null, null).apiVersion());
+    assertEquals("2023-11-01-preview", AuthPolicyConfig.policy(FACTORY, " 2023-11-01-preview ", null).apiVersion());
+    String m = problem(() -> AuthPolicyConfig.policy(FACTORY, "latest", null));
+    assertTrue(m.startsWith("<armApiVersion> (acr.armApiVersion) 'latest'"), m);
+    m = problem(() -> AuthPolicyConfig.policy(FACTORY, "latest", "not a url"));
     assertTrue(m.startsWith("<armApiVersion> (acr.armApiVersion) 'latest'"), m);
   }
 
   @Test
   void resourceManagerEndpointMustBeAUrlWithoutPath() throws Exception {
-    assertEquals(Optional.empty(), AuthPolicyConfig.resourceManagerEndpoint(""));
-    assertEquals(Optional.of("https://127.0.0.1:8443"), AuthPolicyConfig.resourceManagerEndpoint("https://127.0.0.1:8443/"));
+    Registry registry = Registry.parse("myregistry");
+    assertEquals("https://management.azure.com",
+        AuthPolicyConfig.policy(FACTORY, null, "").resourceManagerEndpoint(registry));
+    assertEquals("https://127.0.0.1:8443",
+        AuthPolicyConfig.policy(FACTORY, null, "https://127.0.0.1:8443/").resourceManagerEndpoint(registry));
     for (String bad : new String[] {"management.azure.com", "ftp://x", "https://x/subscriptions", "https://x?a=b"}) {
-      String m = problem(() -> AuthPolicyConfig.resourceManagerEndpoint(bad));
-      assertTrue(m.startsWith("<resourceManagerEndpoint> (acr.resourceManagerEndpoint)"), m);
+      String m = problem(() -> AuthPolicyConfig.policy(FACTORY, null, bad));
+      assertTrue(m.startsWith("<resourceManagerEndpoint> (acr.resourceManagerEndpoint) '" + bad + "'"), m);
     }
   }
 

@@ -271,6 +271,106 @@ class AuthResolverTest {
     assertTrue(problem(auth("repository-token")).contains("<auth><username>"));
   }
 
+  // ---------------------------------------------------------------- service principal: which id goes with which secret
+
+  static final String OTHER_CLIENT = "9a8b7c6d-0000-1111-2222-333344445555";
+
+  @Test
+  void clientIdAndServerUsernameThatDifferAreRefused() {
+    servers.put("myregistry.azurecr.io", new ServerEntry("myregistry.azurecr.io", OTHER_CLIENT, SECRET, null, null));
+    AuthConfig a = auth("service-principal");
+    a.setTenantId(TENANT);
+    a.setClientId(CLIENT);
+    String m = problem(a);
+    assertTrue(m.startsWith("<auth><clientId> (acr.auth.clientId) '" + CLIENT + "'") && m.contains(OTHER_CLIENT)
+        && m.contains("settings.xml server 'myregistry.azurecr.io'"), m);
+    assertFalse(m.contains(SECRET), m);
+  }
+
+  @Test
+  void clientIdAndServerUsernameThatAgreeAreFine() throws Exception {
+    servers.put("myregistry.azurecr.io", new ServerEntry("myregistry.azurecr.io", CLIENT.toUpperCase(), SECRET, null,
+        null));
+    AuthConfig a = auth("service-principal");
+    a.setTenantId(TENANT);
+    a.setClientId(CLIENT);
+    assertEquals(CLIENT, resolve(a).clientId().orElseThrow());
+  }
+
+  @Test
+  void azureClientSecretIsNotPairedWithAClientIdFromThePom() {
+    env.put("AZURE_CLIENT_ID", OTHER_CLIENT);
+    env.put("AZURE_CLIENT_SECRET", SECRET);
+    AuthConfig a = auth("service-principal");
+    a.setTenantId(TENANT);
+    a.setClientId(CLIENT);
+    String m = problem(a);
+    assertTrue(m.contains("needs a client secret or certificate") && m.contains("AZURE_CLIENT_ID"), m);
+  }
+
+  @Test
+  void azureClientSecretIsNotPairedWithAClientIdFromSettings() {
+    servers.put("myregistry.azurecr.io", new ServerEntry("myregistry.azurecr.io", CLIENT, null, null, null));
+    env.put("AZURE_CLIENT_ID", OTHER_CLIENT);
+    env.put("AZURE_CLIENT_SECRET", SECRET);
+    AuthConfig a = auth("service-principal");
+    a.setTenantId(TENANT);
+    assertTrue(problem(a).contains("needs a client secret or certificate"));
+  }
+
+  @Test
+  void passphraseForAPemCertificateIsRefused(@TempDir Path dir) throws Exception {
+    Path pem = Files.writeString(dir.resolve("sp.pem"), "pem");
+    servers.put("myregistry.azurecr.io", new ServerEntry("myregistry.azurecr.io", CLIENT, null, pem.toString(),
+        "pfx-password-not-for-pem"));
+    AuthConfig a = auth("service-principal");
+    a.setTenantId(TENANT);
+    String m = problem(a);
+    assertTrue(m.contains("<passphrase>") && m.contains("PEM"), m);
+    assertFalse(m.contains("pfx-password-not-for-pem"), m);
+  }
+
+  // ---------------------------------------------------------------- sendCertificateChain
+
+  @Test
+  void sendCertificateChainAppliesOnlyToServicePrincipals() {
+    AuthConfig a = auth("managed-identity");
+    a.setSendCertificateChain(true);
+    String m = problem(a);
+    assertTrue(m.startsWith("<auth><sendCertificateChain> (acr.auth.sendCertificateChain) does not apply"), m);
+    AuthConfig fromProperty = auth("azure-cli")
+        .withDefaults(k -> k.equals("acr.auth.sendCertificateChain") ? "false" : null);
+    assertThrows(ConfigurationProblem.class, () -> resolver.credentialSource(fromProperty, registry, Audience.ACR));
+  }
+
+  @Test
+  void sendCertificateChainIsAcceptedForAServicePrincipalCertificateAndShown(@TempDir Path dir) throws Exception {
+    Path pem = Files.writeString(dir.resolve("sp.pem"), "pem");
+    AuthConfig a = auth("service-principal");
+    a.setTenantId(TENANT);
+    a.setClientId(CLIENT);
+    a.setCertificatePath(pem.toString());
+    a.setSendCertificateChain(true);
+    assertEquals(CredentialSource.Kind.SERVICE_PRINCIPAL_CERTIFICATE, resolve(a).kind());
+    assertTrue(a.toString().contains("sendCertificateChain=true"), a.toString());
+    assertFalse(new AuthConfig().toString().contains("sendCertificateChain"));
+  }
+
+  // ---------------------------------------------------------------- <audience>
+
+  @Test
+  void audienceIsParsedOnceForCloudAndSource() throws Exception {
+    assertEquals(new AuthResolver.AudienceSetting(Audience.ARM, null), AuthResolver.parseAudience(" ARM "));
+    assertEquals(new AuthResolver.AudienceSetting(Audience.ACR, "https://containerregistry.example.com"),
+        AuthResolver.parseAudience("https://containerregistry.example.com"));
+    Registry r = AuthResolver.registry("myregistry", null, null, "https://containerregistry.example.com");
+    assertEquals(Audience.ACR, AuthResolver.audience("https://containerregistry.example.com"));
+    assertEquals("https://containerregistry.example.com", r.cloud().acrAudience());
+    String m = assertThrows(ConfigurationProblem.class,
+        () -> AuthResolver.registry("myregistry", null, null, "http://containerregistry.example.com")).getMessage();
+    assertTrue(m.startsWith("<audience> (acr.audience)"), m);
+  }
+
   // ---------------------------------------------------------------- secrets in the POM
 
   @Test

@@ -3,17 +3,24 @@ package io.github.acrlogin.maven;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.ImageReference;
+import io.github.acrlogin.auth.DockerConfig;
 import io.github.acrlogin.auth.Registry;
 import io.github.acrlogin.auth.RegistryLogin;
 import io.github.acrlogin.auth.Secret;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,18 +53,63 @@ class PushMojoTest {
 
   @Test
   void redactorHidesCredentialsAndJibsEchoedForm() {
-    PushMojo.Redactor r = new PushMojo.Redactor().add("eyJsecretRefreshToken");
+    PushMojo.Redactor r = new PushMojo.Redactor()
+        .add(RegistryLogin.refreshToken(registry, Secret.of("secretRefreshToken"), Instant.EPOCH));
     String out = r.redact("Did not get token; parameters: service=x&grant_type=refresh_token&refresh_token=abc&scope=y"
-        + " eyJsecretRefreshToken");
-    assertFalse(out.contains("abc") || out.contains("eyJsecretRefreshToken"), out);
+        + " secretRefreshToken");
+    assertFalse(out.contains("abc") || out.contains("secretRefreshToken"), out);
+  }
+
+  @Test
+  void redactorHidesTheBase64OfABasicLoginWhereverItIsEchoed() {
+    PushMojo.Redactor r = new PushMojo.Redactor()
+        .add(RegistryLogin.basic(registry, "ci-push", Secret.of("token-password-1")));
+    String basic = Base64.getEncoder().encodeToString("ci-push:token-password-1".getBytes(StandardCharsets.UTF_8));
+    String out = r.redact("GET /oauth2/token failed; request headers: {Authorization=[Basic " + basic + "]}, sent "
+        + basic + " and token-password-1");
+    assertFalse(out.contains(basic) || out.contains("token-password-1"), out);
+    assertTrue(out.contains("GET /oauth2/token failed"), out);
+  }
+
+  @Test
+  void redactorHidesJibsOwnAccessTokensAndJsonTokenFields() {
+    // An access token that Jib got itself, never handed to the redactor.
+    String jwt = "eyJhbGciOiJSUzI1NiJ9.eyJhY2Nlc3MiOltdfQ.c2lnbmF0dXJl";
+    PushMojo.Redactor r = new PushMojo.Redactor();
+    String out = r.redact("Unauthorized with Bearer " + jwt + "; body {\"access_token\":\"opaque-value-42\"}");
+    assertFalse(out.contains(jwt) || out.contains("opaque-value-42"), out);
+    assertEquals("", r.redact(null));
+  }
+
+  @Test
+  void aLocalFailureNeitherWaitsForTheLoginNorIsReplacedByIt() throws Exception {
+    PushMojo.BackgroundLogin running = new PushMojo.BackgroundLogin(new CompletableFuture<>());
+    assertTimeoutPreemptively(Duration.ofSeconds(5), () -> running.rethrowFailure(false)); // returns at once
+
+    CompletableFuture<RegistryLogin> failed = new CompletableFuture<>();
+    failed.completeExceptionally(new IllegalStateException("login broke"));
+    assertThrows(IllegalStateException.class, () -> new PushMojo.BackgroundLogin(failed).rethrowFailure(false));
+
+    PushMojo.BackgroundLogin succeeded = new PushMojo.BackgroundLogin(CompletableFuture.completedFuture(
+        RegistryLogin.basic(registry, "u", Secret.of("password"))));
+    succeeded.rethrowFailure(true); // nothing to rethrow
+  }
+
+  @Test
+  void onlyCredentialFailuresOfJibCountAsTheLogins() {
+    assertFalse(PushMojo.JibFailures.isCredentialFailure(new java.io.IOException("disk full")));
+    assertFalse(PushMojo.JibFailures.isCredentialFailure(
+        new java.util.concurrent.ExecutionException(new IllegalStateException("no main class"))));
+    assertTrue(PushMojo.JibFailures.isCredentialFailure(new java.util.concurrent.ExecutionException(
+        new com.google.cloud.tools.jib.registry.credentials.CredentialRetrievalException(new RuntimeException()))));
   }
 
   @Test
   void tokenFileIsWrittenWithMode0600(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("out/token.json");
-    TokenMojo.writePrivate(f, "{}");
+    DockerConfig.writePrivate(f, "{}".getBytes(StandardCharsets.UTF_8));
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
-    TokenMojo.writePrivate(f, "{\"a\":1}");
+    DockerConfig.writePrivate(f, "{\"a\":1}".getBytes(StandardCharsets.UTF_8));
     assertEquals("{\"a\":1}", Files.readString(f));
   }
 
