@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -33,8 +32,6 @@ import javax.net.ssl.SSLContext;
  * to keep the work directory (registry logs, certificates) after {@link #close()}.
  */
 public final class AcrTestBed implements AutoCloseable {
-  private static final SecureRandom RANDOM = new SecureRandom();
-
   private final Path workDir;
   private final TestCa ca;
   private final AzureEmulator emulator;
@@ -86,9 +83,8 @@ public final class AcrTestBed implements AutoCloseable {
       throw new IllegalArgumentException("registry " + spec.name() + " exists already");
     }
     RegistryServer server = RegistryServer.start(ca, emulator, workDir.resolve("registry-" + spec.name()));
-    RegistryState state = new RegistryState(spec.name(), server.loginServer(), spec.armPolicy(), spec.adminUser(),
-        password(), password());
-    state.resourceGroup = spec.resourceGroup();
+    RegistryState state = new RegistryState(spec.name(), server.loginServer(), spec.resourceGroup(), spec.armPolicy(),
+        spec.adminUser(), password(), password());
     emulator.directory().addRegistry(state);
     TestRegistry registry = new TestRegistry(state, server);
     registries.add(registry);
@@ -313,9 +309,7 @@ public final class AcrTestBed implements AutoCloseable {
   }
 
   private static String password() {
-    byte[] bytes = new byte[24];
-    RANDOM.nextBytes(bytes);
     // ACR passwords are base64-like strings of letters, digits, '+' and '/'.
-    return Base64.getEncoder().withoutPadding().encodeToString(bytes);
+    return Base64.getEncoder().withoutPadding().encodeToString(Randomness.bytes(24));
   }
 }

@@ -1,6 +1,7 @@
 package io.github.acrlogin.it;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,7 +31,6 @@ final class AcrTokenService {
   void exchange(HttpCall call) throws IOException {
     String token = call.form("access_token");
     Optional<Jwt> jwt = Jwt.parse(token);
-    call.identity(jwt.map(j -> j.string("appid")).orElse(null));
     if (!"access_token".equals(call.form("grant_type"))) {
       // unconfirmed: ACR's exact answer to other grant types.
       error(call, 400, "UNSUPPORTED", "grant_type must be access_token");
@@ -45,7 +45,7 @@ final class AcrTokenService {
       return;
     }
     Jwt aad = jwt.get();
-    if (expired(aad)) {
+    if (aad.expiredAt(emulator.now(), Duration.ZERO)) {
       error(call, 401, "UNAUTHORIZED", "aad access token is expired");
       return;
     }
@@ -121,13 +121,11 @@ final class AcrTokenService {
     }
     String user = credentials.get()[0];
     String password = credentials.get()[1];
-    call.identity(user);
     List<Access> wanted = scopes(call.queryAll("scope"));
     if (NULL_GUID.equals(user)) {
       // What docker/helm/podman login with an ACR refresh token send (seed 002).
       Optional<Jwt> refresh = refreshToken(call, r, password, true);
       if (refresh.isPresent()) {
-        call.identity(refresh.get().string("appid"));
         issueForIdentity(call, r, refresh.get(), wanted);
       }
       return;
@@ -156,7 +154,6 @@ final class AcrTokenService {
   }
 
   private void issueForIdentity(HttpCall call, RegistryState r, Jwt refresh, List<Access> wanted) throws IOException {
-    call.identity(refresh.string("appid"));
     Set<Role> roles = r.roles(refresh.string("sub"));
     if (roles.isEmpty()) {
       // The spec's mapping (ACR-PROTOCOL.md section 7): an identity without any role on the registry.
@@ -174,12 +171,11 @@ final class AcrTokenService {
       throws IOException {
     Instant now = emulator.now();
     FaultControls.PushLimit limit = emulator.faults().pushLimit();
-    for (Access a : access) {
-      if (a.actions.contains("push") && !r.admitPush(subject, a.name, now, limit)) {
-        call.header("Retry-After", Long.toString(limit.window().toSeconds()));
-        error(call, 429, "TOOMANYREQUESTS", "too many concurrent pushes to this registry; retry later");
-        return;
-      }
+    List<String> pushes = access.stream().filter(a -> a.actions.contains("push")).map(Access::name).toList();
+    if (limit != null && !pushes.isEmpty() && !limit.admit(r.loginServer, subject, pushes, now)) {
+      call.header("Retry-After", Long.toString(limit.window().toSeconds()));
+      error(call, 429, "TOOMANYREQUESTS", "too many concurrent pushes to this registry; retry later");
+      return;
     }
     List<Map<String, Object>> claim = new ArrayList<>();
     for (Access a : access) {
@@ -211,7 +207,7 @@ final class AcrTokenService {
   private Optional<Jwt> refreshToken(HttpCall call, RegistryState r, String token, boolean basic) throws IOException {
     Optional<Jwt> jwt = Jwt.parse(token);
     if (jwt.isEmpty() || !jwt.get().verifiedBy(emulator.acrRefreshKey().publicKey())
-        || !jwt.get().hasAudience(r.loginServer) || expired(jwt.get())) {
+        || !jwt.get().hasAudience(r.loginServer) || jwt.get().expiredAt(emulator.now(), Duration.ZERO)) {
       if (basic) {
         unauthorizedBasic(call);
       } else {
@@ -220,11 +216,6 @@ final class AcrTokenService {
       return Optional.empty();
     }
     return jwt;
-  }
-
-  private boolean expired(Jwt jwt) {
-    long exp = jwt.seconds("exp");
-    return exp < 0 || !Instant.ofEpochSecond(exp).isAfter(emulator.now());
   }
 
   private Optional<RegistryState> registry(HttpCall call) throws IOException {

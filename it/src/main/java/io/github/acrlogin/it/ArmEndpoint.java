@@ -2,6 +2,7 @@ package io.github.acrlogin.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -84,7 +85,6 @@ final class ArmEndpoint {
       return;
     }
     String objectId = token.get().string("oid");
-    call.identity(token.get().string("appid"));
     // "", "subscriptions", sub, ("resourceGroups", rg,) "providers", "Microsoft.ContainerRegistry", "registries" [, name]
     String[] p = call.path().split("/");
     String sub = p.length > 2 ? p[2] : "";
@@ -270,9 +270,9 @@ final class ArmEndpoint {
       unauthorized(call, "InvalidAuthenticationToken", "The access token is invalid.");
       return Optional.empty();
     }
-    long exp = jwt.get().seconds("exp");
     Instant now = emulator.now();
-    if (exp < 0 || !Instant.ofEpochSecond(exp).isAfter(now)) {
+    if (jwt.get().expiredAt(now, Duration.ZERO)) {
+      long exp = jwt.get().seconds("exp");
       unauthorized(call, "ExpiredAuthenticationToken", "The access token expiry UTC time '"
           + (exp < 0 ? "?" : Instant.ofEpochSecond(exp)) + "' is earlier than current UTC time '" + now + "'.");
       return Optional.empty();

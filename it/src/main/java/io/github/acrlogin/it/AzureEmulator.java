@@ -7,11 +7,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +32,6 @@ public final class AzureEmulator implements AutoCloseable {
   public static final String ACR_ISSUER = "Azure Container Registry";
 
   private static final Logger LOG = Logger.getLogger(AzureEmulator.class.getName());
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final HttpsServer server;
   private final ExecutorService executor;
@@ -42,7 +39,7 @@ public final class AzureEmulator implements AutoCloseable {
   private final Directory directory = new Directory();
   private final Counters counters = new Counters();
   private final FaultControls faults = new FaultControls(Clock.systemUTC());
-  private final String identityHeader = newIdentityHeader();
+  private final String identityHeader = Randomness.hex(16);
   private final SigningKey entraKey = TestCa.selfSigned("emulated Entra ID token signing");
   private final SigningKey federationKey = TestCa.selfSigned("emulated OIDC issuer");
   private final SigningKey acrAccessKey = TestCa.selfSigned("emulated ACR access token signing");
@@ -234,14 +231,17 @@ public final class AzureEmulator implements AutoCloseable {
     }
   }
 
-  /** Who is calling, as far as one can tell before handling (so faulted requests are counted per identity too). */
+  /**
+   * Who is calling, as far as one can tell before handling, so faulted requests are counted per identity too.
+   * The handlers do not set it again: each reads the same field (client_id, the token's appid, the Basic user),
+   * so this is the one place that names the caller.
+   */
   private String peekIdentity(HttpCall call, Endpoint endpoint) throws IOException {
     switch (endpoint) {
       case ENTRA_TOKEN:
         return "POST".equals(call.method()) ? call.form("client_id") : null;
       case MANAGED_IDENTITY:
-        String id = call.query("client_id") != null ? call.query("client_id") : call.query("object_id");
-        return id != null ? id : directory.systemAssigned().map(ManagedIdentity::clientId).orElse(null);
+        return managedIdentity.caller(call);
       case ACR_EXCHANGE:
         return "POST".equals(call.method())
             ? Jwt.parse(call.form("access_token")).map(j -> j.string("appid")).orElse(null) : null;
@@ -330,8 +330,8 @@ public final class AzureEmulator implements AutoCloseable {
           status == 429 ? "too many requests" : "service unavailable");
       case ARM -> ArmEndpoint.error(call, status, status == 429 ? "TooManyRequests" : "ServiceUnavailable",
           status == 429 ? "The request is being throttled." : "The service is temporarily unavailable.");
-      case MANAGED_IDENTITY -> call.json(status, Map.of("statusCode", status,
-          "message", status == 429 ? "Too many requests" : "Service unavailable"));
+      case MANAGED_IDENTITY -> ManagedIdentityEndpoint.fail(call, status,
+          status == 429 ? "Too many requests" : "Service unavailable");
       default -> entra.error(call, status, "temporarily_unavailable", 90033,
           "A transient error has occurred. Please try again.");
     }
@@ -342,12 +342,5 @@ public final class AzureEmulator implements AutoCloseable {
   public void close() {
     server.stop(0);
     executor.shutdownNow();
-  }
-
-  // nextBytes, not generateSeed: generateSeed may block on an entropy-starved CI machine.
-  private static String newIdentityHeader() {
-    byte[] bytes = new byte[16];
-    RANDOM.nextBytes(bytes);
-    return HexFormat.of().formatHex(bytes);
   }
 }

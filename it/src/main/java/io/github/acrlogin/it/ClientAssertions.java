@@ -97,7 +97,7 @@ final class ClientAssertions {
     Instant now = emulator.now();
     long exp = jwt.seconds("exp");
     long nbf = jwt.seconds("nbf");
-    boolean expired = exp < 0 || Instant.ofEpochSecond(exp).plus(LEEWAY).isBefore(now);
+    boolean expired = jwt.expiredAt(now, LEEWAY);
     boolean early = nbf >= 0 && Instant.ofEpochSecond(nbf).minus(LEEWAY).isAfter(now);
     if (expired || early) {
       return fail(call, 700024, "Client assertion is not within its valid time range. Current time: " + now

@@ -72,9 +72,7 @@ final class Directory {
   }
 
   void addRegistry(RegistryState registry) {
-    if (registries.putIfAbsent(registry.loginServer, registry) != null) {
-      throw new IllegalStateException("registry " + registry.loginServer + " exists already");
-    }
+    registries.put(registry.loginServer, registry);
   }
 
   Optional<RegistryState> registry(String loginServer) {

@@ -51,7 +51,6 @@ final class EntraEndpoint {
       return;
     }
     String clientId = call.form("client_id");
-    call.identity(clientId);
     if (!emulator.directory().tenants.contains(tenant)) {
       error(call, 400, "invalid_request", 90002, "Tenant '" + tenant + "' not found. Check to make sure you have "
           + "the correct tenant ID and are signing into the correct cloud. Check with your subscription "

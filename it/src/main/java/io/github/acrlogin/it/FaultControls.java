@@ -3,8 +3,12 @@ package io.github.acrlogin.it;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -117,7 +121,9 @@ public final class FaultControls {
    * goes straight to the real registry), so a "push in progress" is approximated as a distinct
    * (identity, repository) pair that was granted {@code push} within the last {@code window}: granting a
    * push token to a {@code max+1}-th pair inside the window answers 429 with {@code Retry-After}.
-   * The same client refreshing its token for the same repository does not take another slot.
+   * The same client refreshing its token for the same repository does not take another slot. A request for
+   * push on several repositories is admitted for all of them or for none. Calling this again, or
+   * {@link #reset()}, forgets the pushes counted so far.
    */
   public FaultControls limitConcurrentPushes(int max, Duration window) {
     if (max < 1) {
@@ -127,7 +133,7 @@ public final class FaultControls {
     return this;
   }
 
-  /** Restores normal behaviour: no faults, no skew, default lifetimes, no push limit. */
+  /** Restores normal behaviour: no faults, no skew, default lifetimes, no push limit (nor pushes counted). */
   public void reset() {
     rules.clear();
     skew = Duration.ZERO;
@@ -215,6 +221,45 @@ public final class FaultControls {
     enum Kind { NONE, THROTTLE, SERVER_ERROR, DROP }
   }
 
-  /** The configured concurrent-push limit. */
-  record PushLimit(int max, Duration window) {}
+  /**
+   * The configured concurrent-push limit and, per registry, the pushes it has admitted: they live and die
+   * with the limit, so {@link #reset()} and a new {@link #limitConcurrentPushes} start from none.
+   */
+  static final class PushLimit {
+    private final int max;
+    private final Duration window;
+    /** Per login server: each (subject, repository) pair to when push was last granted; the inner map is the lock. */
+    private final Map<String, Map<String, Instant>> grants = new ConcurrentHashMap<>();
+
+    PushLimit(int max, Duration window) {
+      this.max = max;
+      this.window = window;
+    }
+
+    Duration window() {
+      return window;
+    }
+
+    /**
+     * Admits push grants for {@code subject} on every one of {@code repositories} of {@code registry}, or on
+     * none: under the registry's lock, the pairs not granted within the window must all fit under the limit,
+     * and only then are they all recorded (pairs granted already only get their time refreshed).
+     */
+    boolean admit(String registry, String subject, Collection<String> repositories, Instant now) {
+      Map<String, Instant> granted = grants.computeIfAbsent(registry, k -> new HashMap<>());
+      synchronized (granted) {
+        granted.values().removeIf(t -> t.plus(window).isBefore(now));
+        Set<String> pairs = new LinkedHashSet<>();
+        for (String repository : repositories) {
+          pairs.add(subject + "\n" + repository);
+        }
+        long added = pairs.stream().filter(pair -> !granted.containsKey(pair)).count();
+        if (granted.size() + added > max) {
+          return false;
+        }
+        pairs.forEach(pair -> granted.put(pair, now));
+        return true;
+      }
+    }
+  }
 }

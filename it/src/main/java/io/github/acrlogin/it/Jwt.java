@@ -9,6 +9,8 @@ import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,6 +107,15 @@ public final class Jwt {
   public long seconds(String name) {
     Object v = claims.get(name);
     return v instanceof Number n ? n.longValue() : -1;
+  }
+
+  /**
+   * True when the token is expired at {@code now}, allowing {@code leeway} for clock skew: {@code exp} is absent
+   * (or not a number), or {@code now} is not before {@code exp + leeway} (RFC 7519, section 4.1.4).
+   */
+  public boolean expiredAt(Instant now, Duration leeway) {
+    long exp = seconds("exp");
+    return exp < 0 || !Instant.ofEpochSecond(exp).plus(leeway).isAfter(now);
   }
 
   /** True when {@code aud} (a string or an array, RFC 7519) contains {@code audience}. */

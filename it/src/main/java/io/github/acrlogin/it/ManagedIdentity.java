@@ -7,9 +7,4 @@ import java.util.Optional;
  * user-assigned one, addressable by client id, object id or ARM resource id.
  */
 public record ManagedIdentity(String tenantId, String clientId, String objectId, Optional<String> resourceId)
-    implements Identity {
-
-  public boolean systemAssigned() {
-    return resourceId.isEmpty();
-  }
-}
+    implements Identity {}

@@ -45,19 +45,13 @@ final class ManagedIdentityEndpoint {
       fail(call, 400, "Required query parameter 'resource' is missing.");
       return;
     }
-    String clientId = call.query("client_id");
-    String objectId = call.query("object_id");
-    String resourceId = call.query("mi_res_id") != null ? call.query("mi_res_id") : call.query("msi_res_id");
-    Optional<ManagedIdentity> identity = clientId == null && objectId == null && resourceId == null
-        ? emulator.directory().systemAssigned()
-        : emulator.directory().userAssignedBy(clientId, objectId, resourceId);
+    // The caller was identified (see caller) before this runs.
+    Optional<ManagedIdentity> identity = requested(call);
     if (identity.isEmpty()) {
-      call.identity(clientId != null ? clientId : objectId != null ? objectId : resourceId);
       fail(call, 400, "No managed identity found for the specified ClientId/ResourceId/PrincipalId"
           + " (or no system-assigned identity is enabled).");
       return;
     }
-    call.identity(identity.get().clientId());
     Optional<String> audience = EntraEndpoint.audienceOf(resource);
     if (audience.isEmpty()) {
       fail(call, 400, "AADSTS500011: The resource principal named " + resource + " was not found in the tenant "
@@ -74,7 +68,39 @@ final class ManagedIdentityEndpoint {
     call.json(200, body);
   }
 
-  private static void fail(HttpCall call, int status, String message) throws IOException {
+  /**
+   * Who is calling, for the counters: the client id of the identity the request asks for, or, when there is
+   * no such identity, the id it named ({@code null} when it named none).
+   */
+  String caller(HttpCall call) {
+    return requested(call).map(ManagedIdentity::clientId).orElseGet(() -> named(call));
+  }
+
+  /**
+   * The identity the request asks for: the user-assigned one named by {@code client_id}, {@code object_id} or
+   * {@code mi_res_id} (or its older name {@code msi_res_id}), or the system-assigned one when it names none.
+   */
+  private Optional<ManagedIdentity> requested(HttpCall call) {
+    String clientId = call.query("client_id");
+    String objectId = call.query("object_id");
+    String resourceId = resourceId(call);
+    return clientId == null && objectId == null && resourceId == null
+        ? emulator.directory().systemAssigned()
+        : emulator.directory().userAssignedBy(clientId, objectId, resourceId);
+  }
+
+  private static String named(HttpCall call) {
+    String clientId = call.query("client_id");
+    String objectId = call.query("object_id");
+    return clientId != null ? clientId : objectId != null ? objectId : resourceId(call);
+  }
+
+  private static String resourceId(HttpCall call) {
+    return call.query("mi_res_id") != null ? call.query("mi_res_id") : call.query("msi_res_id");
+  }
+
+  /** App Service's error shape: {@code {"statusCode","message","correlationId"}}. */
+  static void fail(HttpCall call, int status, String message) throws IOException {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("statusCode", status);
     body.put("message", message);

@@ -10,10 +10,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -32,14 +30,12 @@ public final class RegistryServer implements AutoCloseable {
   private final Process process;
   private final String loginServer;
   private final Path logFile;
-  private final Path storage;
   private final Thread reaper;
 
-  private RegistryServer(Process process, String loginServer, Path logFile, Path storage) {
+  private RegistryServer(Process process, String loginServer, Path logFile) {
     this.process = process;
     this.loginServer = loginServer;
     this.logFile = logFile;
-    this.storage = storage;
     // A child left running would hold its port and temp dir after a killed test JVM.
     this.reaper = new Thread(process::destroyForcibly, "docker-registry-reaper");
     Runtime.getRuntime().addShutdownHook(reaper);
@@ -76,7 +72,7 @@ public final class RegistryServer implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .start();
-    RegistryServer server = new RegistryServer(process, loginServer, log, storage);
+    RegistryServer server = new RegistryServer(process, loginServer, log);
     if (server.awaitChallenge(ca)) {
       return server;
     }
@@ -85,7 +81,7 @@ public final class RegistryServer implements AutoCloseable {
   }
 
   private static String config(TestCa ca, AzureEmulator emulator, String loginServer, Path storage) {
-    String secret = HexFormat.of().formatHex(randomBytes(16));
+    String secret = Randomness.hex(16);
     return String.join("\n",
         "version: 0.1",
         "log:",
@@ -174,15 +170,6 @@ public final class RegistryServer implements AutoCloseable {
     return logFile;
   }
 
-  /** Root of the registry's filesystem storage. */
-  public Path storage() {
-    return storage;
-  }
-
-  public boolean isAlive() {
-    return process.isAlive();
-  }
-
   /** Stops the registry (SIGTERM, then SIGKILL after five seconds). */
   @Override
   public void close() {
@@ -208,12 +195,5 @@ public final class RegistryServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  // nextBytes, not generateSeed: generateSeed may block on an entropy-starved CI machine.
-  private static byte[] randomBytes(int length) {
-    byte[] bytes = new byte[length];
-    new SecureRandom().nextBytes(bytes);
-    return bytes;
   }
 }

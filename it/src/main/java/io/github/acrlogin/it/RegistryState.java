@@ -1,6 +1,5 @@
 package io.github.acrlogin.it;
 
-import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
@@ -17,18 +16,18 @@ final class RegistryState {
    */
   volatile boolean armPolicy;
   /** The ARM resource group holding the registry (its resource id is built from it). */
-  volatile String resourceGroup = RegistrySpec.DEFAULT_RESOURCE_GROUP;
+  final String resourceGroup;
   final boolean adminUser;
   final String adminPassword1;
   final String adminPassword2;
   private final Map<String, Set<Role>> roles = new ConcurrentHashMap<>();
   private final Map<String, RepositoryToken> tokens = new ConcurrentHashMap<>();
-  private final Map<String, Instant> pushGrants = new ConcurrentHashMap<>();
 
-  RegistryState(String name, String loginServer, boolean armPolicy, boolean adminUser,
+  RegistryState(String name, String loginServer, String resourceGroup, boolean armPolicy, boolean adminUser,
       String adminPassword1, String adminPassword2) {
     this.name = name;
     this.loginServer = loginServer.toLowerCase();
+    this.resourceGroup = resourceGroup;
     this.armPolicy = armPolicy;
     this.adminUser = adminUser;
     this.adminPassword1 = adminPassword1;
@@ -59,22 +58,5 @@ final class RegistryState {
 
   Optional<RepositoryToken> token(String name) {
     return Optional.ofNullable(tokens.get(name));
-  }
-
-  /**
-   * Admits a push grant for (subject, repository) under the concurrent-push limit: pairs granted within
-   * the window count as pushes in progress (see {@link FaultControls#limitConcurrentPushes}).
-   */
-  synchronized boolean admitPush(String subject, String repository, Instant now, FaultControls.PushLimit limit) {
-    String key = subject + "\n" + repository;
-    if (limit == null) {
-      return true;
-    }
-    pushGrants.values().removeIf(t -> t.plus(limit.window()).isBefore(now));
-    if (!pushGrants.containsKey(key) && pushGrants.size() >= limit.max()) {
-      return false;
-    }
-    pushGrants.put(key, now);
-    return true;
   }
 }

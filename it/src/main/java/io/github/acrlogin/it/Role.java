@@ -8,20 +8,18 @@ import java.util.Set;
  * everything), not a full model of Azure RBAC.
  */
 public enum Role {
-  ACR_PULL(Set.of("pull", "metadata_read"), true),
-  ACR_PUSH(Set.of("pull", "push", "metadata_read", "metadata_write"), true),
-  ACR_DELETE(Set.of("delete"), false),
-  CONTRIBUTOR(Set.of("pull", "push", "delete", "metadata_read", "metadata_write", "*"), true),
-  OWNER(Set.of("pull", "push", "delete", "metadata_read", "metadata_write", "*"), true),
+  ACR_PULL(Set.of("pull", "metadata_read")),
+  ACR_PUSH(Set.of("pull", "push", "metadata_read", "metadata_write")),
+  ACR_DELETE(Set.of("delete")),
+  CONTRIBUTOR(Set.of("pull", "push", "delete", "metadata_read", "metadata_write", "*")),
+  OWNER(Set.of("pull", "push", "delete", "metadata_read", "metadata_write", "*")),
   /** Azure's Reader: reads the registry resource in ARM, and may pull (as ACR documents for Reader). */
-  READER(Set.of("pull", "metadata_read"), true);
+  READER(Set.of("pull", "metadata_read"));
 
   private final Set<String> repositoryActions;
-  private final boolean catalog;
 
-  Role(Set<String> repositoryActions, boolean catalog) {
+  Role(Set<String> repositoryActions) {
     this.repositoryActions = repositoryActions;
-    this.catalog = catalog;
   }
 
   /**
@@ -37,7 +35,7 @@ public enum Role {
   boolean allows(String type, String name, String action) {
     if ("registry".equals(type)) {
       // Listing the catalog is a read of the whole registry: any role that can pull may list.
-      return catalog && "catalog".equals(name) && "*".equals(action);
+      return repositoryActions.contains("pull") && "catalog".equals(name) && "*".equals(action);
     }
     return "repository".equals(type) && repositoryActions.contains(action);
   }

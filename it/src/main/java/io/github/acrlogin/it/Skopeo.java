@@ -41,12 +41,17 @@ public final class Skopeo {
     env.put("REGISTRY_AUTH_FILE", home.resolve("auth.json").toString());
     env.put("XDG_RUNTIME_DIR", home.toString());
     env.putAll(extraEnvironment);
+    // The output may hold credentials: it lives on disk only until read.
     Path out = home.resolve("out-" + System.nanoTime() + ".txt");
-    Process p = pb.redirectOutput(out.toFile()).start();
-    if (!p.waitFor(90, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException("skopeo did not finish in 90 s");
+    try {
+      Process p = pb.redirectOutput(out.toFile()).start();
+      if (!p.waitFor(90, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        throw new IOException("skopeo did not finish in 90 s");
+      }
+      return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+    } finally {
+      Files.deleteIfExists(out);
     }
-    return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
   }
 }

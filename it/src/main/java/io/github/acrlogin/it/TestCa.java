@@ -13,13 +13,11 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
-import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
-import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -46,7 +44,6 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * directory laid out for skopeo's {@code --cert-dir}. Nothing here is ever trusted outside the run.
  */
 public final class TestCa {
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
   private static final Duration VALIDITY = Duration.ofDays(2);
 
@@ -64,7 +61,7 @@ public final class TestCa {
   private TestCa(Path dir) throws IOException, GeneralSecurityException, OperatorCreationException {
     this.dir = dir;
     KeyPair caKeys = rsa();
-    X500Name caName = new X500Name("CN=acr-login test bed CA " + HexFormat.of().toHexDigits(RANDOM.nextInt()));
+    X500Name caName = new X500Name("CN=acr-login test bed CA " + Randomness.hex(4));
     X509v3CertificateBuilder caBuilder = builder(caName, caName, caKeys);
     caBuilder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
     caBuilder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
@@ -90,7 +87,7 @@ public final class TestCa {
     this.certDir = Files.createDirectories(dir.resolve("certs.d"));
     writePem(certDir.resolve("ca.crt"), ca.certificate());
 
-    this.trustStorePassword = HexFormat.of().toHexDigits(RANDOM.nextLong());
+    this.trustStorePassword = Randomness.hex(8);
     KeyStore ts = KeyStore.getInstance("PKCS12");
     ts.load(null, null);
     ts.setCertificateEntry("acr-login-test-ca", ca.certificate());
@@ -108,9 +105,10 @@ public final class TestCa {
     TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(ts);
     this.serverContext = SSLContext.getInstance("TLS");
-    serverContext.init(kmf.getKeyManagers(), tmf.getTrustManagers(), RANDOM);
+    // null: the JDK's default SecureRandom.
+    serverContext.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
     this.clientContext = SSLContext.getInstance("TLS");
-    clientContext.init(null, tmf.getTrustManagers(), RANDOM);
+    clientContext.init(null, tmf.getTrustManagers(), null);
   }
 
   /** Generates a new CA and a server certificate for {@code 127.0.0.1} and {@code localhost} under {@code dir}. */
@@ -191,7 +189,7 @@ public final class TestCa {
     try {
       String base = commonName.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + SERIAL.incrementAndGet();
       Path pem = writePem(dir.resolve(base + ".pem"), key.certificate(), key.privateKey());
-      String password = HexFormat.of().toHexDigits(RANDOM.nextLong());
+      String password = Randomness.hex(8);
       KeyStore p12 = KeyStore.getInstance("PKCS12");
       p12.load(null, null);
       p12.setKeyEntry("client", key.privateKey(), password.toCharArray(), new Certificate[] {key.certificate()});
@@ -223,7 +221,7 @@ public final class TestCa {
 
   private static KeyPair rsa() throws GeneralSecurityException {
     KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-    g.initialize(2048, RANDOM);
+    g.initialize(2048);
     return g.generateKeyPair();
   }
 

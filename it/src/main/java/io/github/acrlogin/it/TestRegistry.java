@@ -62,11 +62,6 @@ public final class TestRegistry {
     return server.logFile();
   }
 
-  /** The registry's storage root. */
-  public Path storage() {
-    return server.storage();
-  }
-
   RegistryState state() {
     return state;
   }

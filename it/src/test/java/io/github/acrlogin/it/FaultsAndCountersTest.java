@@ -148,6 +148,41 @@ class FaultsAndCountersTest {
   }
 
   @Test
+  void concurrentPushLimitAdmitsAPushOnSeveralRepositoriesWhollyOrNotAtAllAndResetForgetsThePushes() {
+    bed.faults().limitConcurrentPushes(2, Duration.ofSeconds(30));
+    ServicePrincipal first = bed.addServicePrincipal();
+    ServicePrincipal second = bed.addServicePrincipal();
+    bed.grant(first, registry, Role.ACR_PUSH).grant(second, registry, Role.ACR_PUSH);
+    String firstRefresh = wire.refreshToken(bed, registry, first);
+    String secondRefresh = wire.refreshToken(bed, registry, second);
+    assertEquals(200, wire.accessToken(bed, registry, firstRefresh, "repository:one:push").status());
+    // Two new pairs where one slot is left: refused, and neither pair takes the free slot...
+    assertEquals(429, wire.accessToken(bed, registry, secondRefresh, "repository:two:push", "repository:three:push")
+        .status());
+    // ...so another push still gets it, and then the limit is reached.
+    assertEquals(200, wire.accessToken(bed, registry, firstRefresh, "repository:five:push").status());
+    assertEquals(429, wire.accessToken(bed, registry, secondRefresh, "repository:two:push").status());
+    // Resetting (then limiting again) starts from no pushes in progress.
+    bed.faults().reset();
+    bed.faults().limitConcurrentPushes(2, Duration.ofSeconds(30));
+    assertEquals(200, wire.accessToken(bed, registry, secondRefresh, "repository:three:push", "repository:four:push")
+        .status());
+  }
+
+  @Test
+  void faultedManagedIdentityRequestsAreCountedUnderTheIdentityTheyName() {
+    ManagedIdentity mi = bed.addManagedIdentity("counted-identity");
+    bed.faults().serverErrors(Endpoint.MANAGED_IDENTITY, 1);
+    Wire.Response r = wire.get(bed.identityEndpoint() + "?api-version=2019-08-01&resource="
+        + "https://containerregistry.azure.net&mi_res_id=" + mi.resourceId().orElseThrow(),
+        "X-IDENTITY-HEADER", bed.identityHeader());
+    assertEquals(503, r.status());
+    assertEquals(503, r.json().get("statusCode").asInt());
+    assertTrue(r.json().hasNonNull("correlationId"), r.body());
+    assertEquals(1, bed.counters().count(Endpoint.MANAGED_IDENTITY, mi.clientId()), bed.counters().toString());
+  }
+
+  @Test
   void countersRecordEveryEndpointAndIdentityAndReset() {
     wire.refreshToken(bed, registry, sp);
     wire.get(bed.authorityHost() + "/nowhere");
